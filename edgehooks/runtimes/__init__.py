@@ -1,0 +1,39 @@
+"""Execution environments for functions: the `Runtime` interface and the factory.
+
+A runtime owns a function's environments (cold start, reuse, scale up to `concurrency`,
+reaping) and enforces its limits. It returns the handler's result as parsed JSON and leaves its
+meaning to `validation`; failures to run are raised as `errors.FunctionError`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..distribution import FunctionSpec
+
+
+@dataclass
+class Invocation:
+    result: Any  # the handler's return value, decoded from JSON
+    request_id: str  # Lambda's aws_request_id for this invocation
+    duration_ms: float
+    init_ms: float | None = None  # set on the cold start of a new environment
+    max_memory_mb: int = 0
+    logs: list[str] = field(default_factory=list)
+
+
+class Runtime(Protocol):
+    spec: FunctionSpec
+
+    async def start(self) -> None: ...
+
+    async def invoke(self, event: dict, *, hook: str) -> Invocation: ...
+
+    async def close(self) -> None: ...
+
+
+def create(spec: FunctionSpec) -> Runtime:
+    from .python import PythonRuntime
+
+    return PythonRuntime(spec)
