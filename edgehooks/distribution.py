@@ -97,15 +97,20 @@ class ServerSettings:
     listen: str = "127.0.0.1:8080"
     domain_name: str = "d111111abcdef8.cloudfront.net"  # config.distributionDomainName in events
     distribution_id: str = "EDFDVBD6EXAMPLE"
-    cache_max_bytes: int = 256 * 1024 * 1024
-    cache_max_object_bytes: int = 20 * 1024 * 1024
     server_timing: bool = False
+
+
+@dataclass
+class CacheSettings:
+    max_size: int = 256 * 1024 * 1024  # bytes held by the in-memory tier
+    max_object_size: int = 20 * 1024 * 1024  # larger responses stream through uncached
 
 
 @dataclass
 class Distribution:
     source: Path
     server: ServerSettings
+    cache: CacheSettings
     origins: dict[str, OriginSpec]
     functions: dict[str, FunctionSpec]
     behaviors: list[Behavior]

@@ -37,3 +37,10 @@ def create(spec: FunctionSpec) -> Runtime:
     from .python import PythonRuntime
 
     return PythonRuntime(spec)
+
+
+def check(spec: FunctionSpec) -> str | None:
+    """Load the function's code once, away from the proxy; return why it cannot run, or None."""
+    from .python import check as check_python
+
+    return check_python(spec)
