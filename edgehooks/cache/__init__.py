@@ -1,0 +1,29 @@
+"""The response cache: keys from a behavior's cache policy, storage tiers behind one interface."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from ..distribution import CachePolicy
+from ..messages import Request, get_header
+from .entry import Entry
+from .memory import MemoryStore
+
+__all__ = ["Entry", "MemoryStore", "cache_key"]
+
+
+def cache_key(policy: CachePolicy, request: Request) -> str:
+    """Host, path and the query strings and headers the policy names (reference §6.2)."""
+    parts = [(get_header(request.headers, "host") or "").lower(), request.uri, _query_part(policy, request.querystring)]
+    for name in policy.headers:
+        parts.append(f"{name.lower()}={get_header(request.headers, name) or ''}")
+    return "\x00".join(parts)
+
+
+def _query_part(policy: CachePolicy, querystring: str) -> str:
+    if policy.query_strings == "none" or not querystring:
+        return ""
+    if policy.query_strings == "all":
+        return querystring
+    wanted = set(policy.query_strings)
+    return urlencode([(k, v) for k, v in parse_qsl(querystring, keep_blank_values=True) if k in wanted])

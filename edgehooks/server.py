@@ -1,0 +1,109 @@
+"""The viewer-facing HTTP front end: aiohttp in, `Pipeline` through, aiohttp out.
+
+Everything CloudFront-specific lives in the pipeline; this module only translates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiohttp import http_parser, web, web_protocol
+
+from . import runtimes
+from .cache import MemoryStore
+from .distribution import Distribution
+from .messages import Request, Response, get_header, strip_hop_by_hop, without
+from .origin import Origins
+from .pipeline import Pipeline
+
+log = logging.getLogger("edgehooks.server")
+access_log = logging.getLogger("edgehooks.access")
+
+# llhttp, aiohttp's C parser, rejects extension methods (PURGE works, FOO does not), but a CDN must
+# forward any method token to the origin as CloudFront does; the pure-Python parser accepts them.
+web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
+
+
+@dataclass
+class Node:
+    """One serving edgehooks: its pipeline and the resources behind it."""
+
+    dist: Distribution
+    pipeline: Pipeline
+    runner: web.ServerRunner | None = None
+    url: str = ""
+
+    @classmethod
+    def build(cls, dist: Distribution) -> Node:
+        functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
+        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
+        return cls(dist, pipeline)
+
+    async def start(self, listen: str | None = None) -> str:
+        host, port = split_listen(listen or self.dist.server.listen)
+        await self.pipeline.origins.start()
+        await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
+        server = web.Server(self._handle, access_log=None)
+        self.runner = web.ServerRunner(server)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host, port, reuse_address=True)
+        await site.start()
+        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        self.url = f"http://{shown}:{bound[1]}"
+        return self.url
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
+        await self.pipeline.origins.close()
+
+    async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        request = to_request(viewer)
+        outcome = await self.pipeline.handle(request)
+        response = outcome.response
+        access_log.info(
+            '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
+        )
+        return await send(viewer, response)
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def to_request(viewer: web.BaseRequest) -> Request:
+    path, _, query = viewer.raw_path.partition("?")
+    headers = strip_hop_by_hop([(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in viewer.raw_headers])
+    body = viewer.content.iter_chunked(64 * 1024) if viewer.body_exists else b""
+    peer = viewer.transport.get_extra_info("peername") if viewer.transport else None
+    version = f"{viewer.version.major}.{viewer.version.minor}"
+    return Request(viewer.method, path or "/", query, headers, peer[0] if peer else "127.0.0.1", body, version)
+
+
+async def send(viewer: web.BaseRequest, response: Response) -> web.StreamResponse:
+    out = web.StreamResponse(status=response.status, reason=response.reason or None)
+    headers = without(response.headers, "content-length")
+    for name, value in headers:
+        out.headers.add(name, value)
+    length = get_header(response.headers, "content-length")
+    if isinstance(response.body, (bytes, bytearray)):
+        # A HEAD answer keeps the length of the body it stands for.
+        out.content_length = int(length) if viewer.method == "HEAD" and length and length.isdigit() else len(response.body)
+        await out.prepare(viewer)
+        if response.body and viewer.method != "HEAD":
+            await out.write(response.body)
+    else:
+        if length and length.isdigit():
+            out.content_length = int(length)
+        await out.prepare(viewer)
+        async for chunk in response.body:
+            if viewer.method != "HEAD":
+                await out.write(chunk)
+    await out.write_eof()
+    return out
+
