@@ -1,0 +1,95 @@
+"""Fixtures that run the real thing: a scriptable origin server and edgehooks on real sockets."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from aiohttp import web
+
+from edgehooks import config
+from edgehooks.server import Node
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Origin:
+    """An origin on a real port; tests script its answers per path and read what it received."""
+
+    url: str = ""
+    routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(default_factory=dict)
+    received: list[dict] = field(default_factory=list)
+
+    def route(self, path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
+        self.routes[path] = handler
+
+    def hits(self, path: str) -> int:
+        return sum(1 for r in self.received if r["path"] == path)
+
+
+@pytest.fixture
+async def origin():
+    state = Origin()
+
+    async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
+        body = await request.read()
+        state.received.append(
+            {"method": request.method, "path": request.path, "query": request.query_string, "headers": dict(request.headers), "raw_headers": request.raw_headers, "body": body}
+        )
+        handler = state.routes.get(request.path)
+        if handler is None:
+            return web.Response(text=f"origin saw {request.method} {request.path_qs}", headers={"Cache-Control": "max-age=60"})
+        return await handler(request)
+
+    runner = web.ServerRunner(web.Server(dispatch))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    state.url = f"http://127.0.0.1:{port}"
+    yield state
+    await runner.cleanup()
+
+
+@dataclass
+class Proxy:
+    node: Node
+    url: str
+    client: httpx.AsyncClient
+
+    async def get(self, path: str, **kw) -> httpx.Response:
+        return await self.client.get(path, **kw)
+
+    async def request(self, method: str, path: str, **kw) -> httpx.Response:
+        return await self.client.request(method, path, **kw)
+
+
+@pytest.fixture
+async def edgehooks(tmp_path):
+    """Start edgehooks from a TOML text (and handler files) written into tmp_path."""
+    started: list[Proxy] = []
+
+    async def start(toml: str, handlers: dict[str, str] | None = None) -> Proxy:
+        for name, source in (handlers or {}).items():
+            (tmp_path / name).write_text(textwrap.dedent(source))
+        path = tmp_path / "edgehooks.toml"
+        path.write_text(textwrap.dedent(toml))
+        node = Node.build(config.load(path))
+        url = await node.start("127.0.0.1:0")
+        proxy = Proxy(node, url, httpx.AsyncClient(base_url=url, timeout=30))
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        await proxy.client.aclose()
+        await proxy.node.close()
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO.joinpath(*parts)
