@@ -1,0 +1,574 @@
+"""Load a distribution from its TOML file into the typed model of `distribution.py`.
+
+Everything is checked at load time, not at the first request: each mistake stops start-up with
+one `ConfigError` whose text is "<file>:<line>: <dotted.key>: <message>". tomllib gives no
+line numbers, so `_key_lines` walks the (already valid) text once and records the line of every
+key. Each section is described by a schema table (key -> parser); a parser takes the TOML value
+and an `_At` (where it is) and returns the typed value or raises ValueError, which becomes an
+error at that key. Relative paths in the file are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import runtimes
+from .distribution import (
+    HOOK_POINTS,
+    VIEWER_HOOKS,
+    Behavior,
+    CachePolicy,
+    CacheSettings,
+    ConfigError,
+    Distribution,
+    FunctionSpec,
+    HookBinding,
+    OriginSpec,
+    ServerSettings,
+    Where,
+)
+from .durations import parse_duration, parse_size
+
+log = logging.getLogger("edgehooks.config")
+
+# Lambda@Edge's classic per-event limits (reference §4.1): what existing handlers were written for.
+VIEWER_MAX_TIMEOUT, ORIGIN_MAX_TIMEOUT = 5.0, 30.0
+VIEWER_MAX_MEMORY_MB = 128
+REQUEST_HOOKS = ("viewer-request", "origin-request")  # the only ones CloudFront lets see the body
+
+
+def default_config_path() -> Path:
+    return Path(__file__).parent.parent / "config" / "edgehooks.toml"
+
+
+def load(path: str | Path) -> Distribution:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(path, f"cannot read the configuration: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise _syntax_error(path, e) from None
+    at = _At(_Doc(path, path.resolve().parent, _key_lines(text)), "")
+    dist = _distribution(doc, at, path.resolve())
+    _check_references(dist, at)
+    _apply_hook_limits(dist, at)
+    _check_handlers(dist, at)
+    return dist
+
+
+# --- where things are -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Doc:
+    file: Path  # as the user named it, so messages show the path they typed
+    base: Path  # the file's folder: relative paths inside the file start here
+    lines: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _At:
+    """A dotted key path in one document: names the line and builds errors for that key."""
+
+    doc: _Doc
+    key: str
+
+    def __truediv__(self, name: str) -> _At:
+        return _At(self.doc, f"{self.key}.{name}" if self.key else name)
+
+    def __getitem__(self, index: int) -> _At:
+        return _At(self.doc, f"{self.key}[{index}]")
+
+    @property
+    def where(self) -> Where:
+        # A key that is not in the text (a missing one, say) is reported at its table's line.
+        key = self.key
+        while key and key not in self.doc.lines:
+            key = key[: max(key.rfind("."), key.rfind("["), 0)]
+        return Where(self.doc.file, self.doc.lines.get(key), self.key)
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(self.where, message)
+
+
+def _syntax_error(path: Path, e: tomllib.TOMLDecodeError) -> ConfigError:
+    # Python 3.11's TOMLDecodeError only has the position in its text: "... (at line 3, column 5)".
+    m = re.fullmatch(r"(.*) \(at (?:line (\d+), column (\d+)|end of document)\)", str(e))
+    message, line, column = (m[1], m[2], m[3]) if m else (str(e), None, None)
+    detail = f"{message} (column {column})" if column else message
+    return ConfigError(Where(path, int(line) if line else None, "syntax"), f"invalid TOML: {detail}")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each dotted key path in `text` (valid TOML), e.g. "behaviors[1].cache.max_ttl"."""
+    return _KeyScanner(text).lines
+
+
+class _KeyScanner:
+    """A TOML skeleton reader: headers, keys and the extent of values, nothing else.
+
+    tomllib has already accepted the text, so this only needs to tell keys from what is inside
+    strings and arrays; values are skipped, except inline tables and arrays, whose inner keys
+    and items get their own paths.
+    """
+
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+        self.lines: dict[str, int] = {}
+        self.arrays: dict[str, int] = {}  # array-of-tables path -> entries seen so far
+        table = ""
+        while self._skip(newlines=True) < len(text):
+            if text.startswith("[[", self.pos):
+                table = self._header(2)
+            elif text[self.pos] == "[":
+                table = self._header(1)
+            else:
+                self._keyval(table)
+
+    def _record(self, path: str) -> None:
+        self.lines.setdefault(path, self.text.count("\n", 0, self.pos) + 1)
+
+    def _header(self, brackets: int) -> str:
+        self.pos += brackets
+        parts = self._key()
+        path = ""
+        for i, part in enumerate(parts):
+            path = f"{path}.{part}" if path else part
+            self._record(path)
+            if i == len(parts) - 1 and brackets == 2:
+                self.arrays[path] = self.arrays.get(path, 0) + 1
+            if path in self.arrays:  # inside an array of tables a header names its last entry
+                path = f"{path}[{self.arrays[path] - 1}]"
+                self._record(path)
+        self.pos += brackets
+        return path
+
+    def _keyval(self, table: str) -> None:
+        path = table
+        for part in self._key():
+            path = f"{path}.{part}" if path else part
+            self._record(path)
+        self._skip()
+        self.pos += 1  # "="
+        self._skip()
+        self._value(path)
+
+    def _key(self) -> list[str]:
+        parts = []
+        while True:
+            self._skip()
+            if self.text[self.pos] in "\"'":
+                start = self.pos
+                self._string()
+                parts.append(self.text[start + 1 : self.pos - 1])
+            else:
+                parts.append(re.match(r"[A-Za-z0-9_-]+", self.text[self.pos :])[0])
+                self.pos += len(parts[-1])
+            self._skip()
+            if self.text[self.pos] != ".":
+                return parts
+            self.pos += 1
+
+    def _value(self, path: str) -> None:
+        c = self.text[self.pos]
+        if c == "{":
+            self.pos += 1
+            while self._skip(newlines=True) is not None and self.text[self.pos] != "}":
+                if self.text[self.pos] == ",":
+                    self.pos += 1
+                else:
+                    self._keyval(path)
+            self.pos += 1
+        elif c == "[":
+            self.pos += 1
+            index = 0
+            while self._skip(newlines=True) is not None and self.text[self.pos] != "]":
+                if self.text[self.pos] == ",":
+                    self.pos += 1
+                    continue
+                self._record(f"{path}[{index}]")
+                self._value(f"{path}[{index}]")
+                index += 1
+            self.pos += 1
+        elif c in "\"'":
+            self._string()
+        else:  # number, boolean or date: runs to the next delimiter
+            self.pos = re.compile(r"[^,\]}\n#]*").match(self.text, self.pos).end()
+
+    def _string(self) -> None:
+        quote = self.text[self.pos]
+        delim = quote * 3 if self.text.startswith(quote * 3, self.pos) else quote
+        self.pos += len(delim)
+        while not self.text.startswith(delim, self.pos):
+            self.pos += 2 if quote == '"' and self.text[self.pos] == "\\" else 1
+        self.pos += len(delim)
+        while len(delim) == 3 and self.text.startswith(quote, self.pos):  # `""""` ends in a quote
+            self.pos += 1
+
+    def _skip(self, newlines: bool = False) -> int:
+        """Move past blanks and comments (and line ends if asked); return the new position."""
+        blank = r"(?:[ \t\r\n]|#[^\n]*)*" if newlines else r"(?:[ \t]|#[^\n]*)*"
+        self.pos = re.compile(blank).match(self.text, self.pos).end()
+        return self.pos
+
+
+# --- parsers: (value, at) -> typed value, or ValueError ---------------------------------------
+
+Parser = Callable[[Any, _At], Any]
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"{'integer' if isinstance(value, int) else 'float'} {value}"
+    if isinstance(value, str):
+        return f"string {json.dumps(value)}"
+    return {list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _expect(value: Any, types: tuple[type, ...], what: str) -> None:
+    # bool is an int in Python; in TOML it is not.
+    if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
+        raise ValueError(f"expected {what}, got {_describe(value)}")
+
+
+def _string(value: Any, at: _At) -> str:
+    _expect(value, (str,), "a string")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _boolean(value: Any, at: _At) -> bool:
+    _expect(value, (bool,), "true or false")
+    return value
+
+
+def _integer(lo: int, hi: int | None = None) -> Parser:
+    def parse(value: Any, at: _At) -> int:
+        _expect(value, (int,), "an integer")
+        if value < lo or hi is not None and value > hi:
+            raise ValueError(f"{value} is out of range: must be {_bounds(lo, hi, '')}")
+        return value
+
+    return parse
+
+
+def _seconds(lo: float, hi: float | None = None, *, above: bool = False) -> Parser:
+    """A duration in seconds within [lo, hi], or above lo (exclusive) when `above`."""
+
+    def parse(value: Any, at: _At) -> float:
+        _expect(value, (str, int, float), 'a duration such as "5s" or a number of seconds')
+        seconds = parse_duration(value)
+        if seconds < lo or above and seconds == lo or hi is not None and seconds > hi:
+            bounds = f"more than {lo:g}s" if above else _bounds(lo, hi, "s")
+            raise ValueError(f"{json.dumps(value)} is out of range: must be {bounds}")
+        return seconds
+
+    return parse
+
+
+def _bounds(lo: float, hi: float | None, unit: str) -> str:
+    return f"between {lo:g}{unit} and {hi:g}{unit}" if hi is not None else f"at least {lo:g}{unit}"
+
+
+def _size(value: Any, at: _At) -> int:
+    _expect(value, (str, int), 'a size such as "20MB" or a number of bytes')
+    return parse_size(value)
+
+
+def _listen(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a string "HOST:PORT"')
+    m = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]*):(\d{1,5})", value)
+    if not m or int(m[2]) > 65535:
+        raise ValueError(f'{json.dumps(value)} is not "HOST:PORT" (IPv6 as "[::1]:8080"), port 0-65535')
+    return value
+
+
+def _url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+    url = urlsplit(value)
+    try:
+        url.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise ValueError(f"{json.dumps(value)} has an invalid port") from None
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError(f'{json.dumps(value)} is not an origin URL: expected "http(s)://host[:port][/path]"')
+    if url.query or url.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"{json.dumps(value)} has a query or fragment; an origin URL may only have a path prefix")
+    return value
+
+
+def _local_path(value: Any, at: _At) -> Path:
+    _expect(value, (str,), "a path")
+    return (at.doc.base / value).resolve()  # an absolute value replaces the base
+
+
+def _folder(value: Any, at: _At) -> Path:
+    path = _local_path(value, at)
+    if not path.is_dir():
+        raise ValueError(f"{json.dumps(value)} is not a folder ({path} {'is a file' if path.exists() else 'does not exist'})")
+    return path
+
+
+def _handler(value: Any, at: _At) -> tuple[str, Path, str]:
+    _expect(value, (str,), 'a string "file.py:function"')
+    file, _, function = value.rpartition(":")
+    if not file.endswith(".py") or not function.isidentifier():
+        raise ValueError(f'{json.dumps(value)} is not "file.py:function"')
+    path = _local_path(file, at)
+    if not path.is_file():
+        raise ValueError(f"handler file {json.dumps(file)} does not exist ({path})")
+    return value, path, function
+
+
+def _wasm(value: Any, at: _At) -> Path:
+    raise ValueError("wasm functions are not supported yet; use handler = \"file.py:function\"")
+
+
+def _names(value: Any, at: _At) -> tuple[str, ...]:
+    _expect(value, (list,), "an array of names")
+    return tuple(_string(item, at[i]) for i, item in enumerate(value))
+
+
+def _names_or_keyword(value: Any, at: _At) -> str | tuple[str, ...]:
+    if value in ("none", "all"):
+        return value
+    if not isinstance(value, list):
+        raise ValueError(f'expected "none", "all" or an array of names, got {_describe(value)}')
+    return _names(value, at)
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _fields(value: Any, at: _At, schema: dict[str, Parser], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Parse a table by its schema: unknown keys, missing keys and bad values are errors."""
+    if not isinstance(value, dict):
+        raise at.error(f"expected a table, got {_describe(value)}")
+    for name in value:
+        if name not in schema:
+            close = difflib.get_close_matches(name, schema, n=1)
+            hint = f'did you mean "{close[0]}"?' if close else f"known keys: {', '.join(schema)}"
+            raise (at / name).error(f"unknown key; {hint}")
+    for name in required:
+        if name not in value:
+            raise (at / name).error("missing required key")
+    parsed = {}
+    for name, item in value.items():
+        try:
+            parsed[name] = schema[name](item, at / name)
+        except ValueError as e:
+            raise (at / name).error(str(e)) from None
+    return parsed
+
+
+def _table(cls: type, schema: dict[str, Parser]) -> Parser:
+    """A parser for a table whose keys are exactly `cls`'s fields."""
+    return lambda value, at: cls(**_fields(value, at, schema))
+
+
+def _named(parse: Callable[[str, Any, _At], Any]) -> Parser:
+    """A parser for `[section.NAME]` tables: {name: parse(name, table, at)}."""
+
+    def parse_all(value: Any, at: _At) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise at.error(f"expected tables [{at.key}.NAME], got {_describe(value)}")
+        return {name: parse(name, item, at / name) for name, item in value.items()}
+
+    return parse_all
+
+
+SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string, "server_timing": _boolean}
+
+CACHE = {"max_size": _size, "max_object_size": _size}
+
+ORIGIN = {
+    "url": _url,
+    "path": _folder,
+    "connect_timeout": _seconds(1, 10),  # CloudFront's allowed ranges
+    "read_timeout": _seconds(1, 60),
+    "keepalive_timeout": _seconds(1, 60),
+}
+
+FUNCTION = {
+    "handler": _handler,
+    "wasm": _wasm,
+    "memory_mb": _integer(128, 10240),  # Lambda's range; viewer hooks narrow it to 128
+    "timeout": _seconds(0, above=True),  # capped per hook point later, once usage is known
+    "concurrency": _integer(1, 1000),  # Lambda's default regional concurrency quota
+    "idle_timeout": _seconds(0, above=True),
+    "provisioned": _integer(0),
+}
+
+HOOK = {"function": _string, "include_body": _boolean}
+
+CACHE_POLICY = {
+    "min_ttl": _seconds(0),
+    "default_ttl": _seconds(0),
+    "max_ttl": _seconds(0),
+    "query_strings": _names_or_keyword,
+    "headers": _names,
+    "cookies": _names_or_keyword,
+}
+
+
+def _origin(name: str, value: Any, at: _At) -> OriginSpec:
+    fields = _fields(value, at, ORIGIN)
+    if ("url" in fields) == ("path" in fields):
+        what = "has both url and path" if "url" in fields else "needs url (an HTTP origin) or path (a local folder)"
+        raise (at / "path" if "path" in fields else at).error(f"{what}: give exactly one")
+    return OriginSpec(name=name, **fields, where=at.where)
+
+
+def _function(name: str, value: Any, at: _At) -> FunctionSpec:
+    if isinstance(value, dict) and "handler" in value and "wasm" in value:
+        raise (at / "wasm").error("has both handler and wasm: give exactly one")
+    fields = _fields(value, at, FUNCTION, required=("handler",))
+    handler, handler_file, handler_function = fields.pop("handler")
+    spec = FunctionSpec(name, handler, handler_file, handler_function, **fields, where=at.where)
+    if spec.provisioned > spec.concurrency:
+        raise (at / "provisioned").error(f"{spec.provisioned} is more than concurrency ({spec.concurrency})")
+    return spec
+
+
+def _hook(hook: str) -> Parser:
+    def parse(value: Any, at: _At) -> HookBinding:
+        if isinstance(value, str):
+            return HookBinding(_string(value, at), where=at.where)
+        if not isinstance(value, dict):
+            raise ValueError(f'expected a function name or {{ function = "name", include_body = true }}, got {_describe(value)}')
+        fields = _fields(value, at, HOOK, required=("function",))
+        if fields.get("include_body") and hook not in REQUEST_HOOKS:
+            raise (at / "include_body").error(f"include_body is only allowed on {' and '.join(REQUEST_HOOKS)} (CloudFront refuses it on {hook})")
+        return HookBinding(**fields, where=(at / "function").where)
+
+    return parse
+
+
+def _cache_policy(value: Any, at: _At) -> CachePolicy:
+    if isinstance(value, bool):
+        return CachePolicy(enabled=value)  # `cache = false` turns caching off for the behavior
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table {{ default_ttl = ... }} or false, got {_describe(value)}")
+    policy = CachePolicy(**_fields(value, at, CACHE_POLICY))
+    # CloudFront refuses a policy whose TTLs are out of order; name the key that was written.
+    if policy.default_ttl < policy.min_ttl:
+        bad, other = ("min_ttl", "default_ttl") if "min_ttl" in value else ("default_ttl", "min_ttl")
+    elif policy.max_ttl < policy.default_ttl:
+        bad, other = ("max_ttl", "default_ttl") if "max_ttl" in value else ("default_ttl", "max_ttl")
+    else:
+        return policy
+    default = "" if other in value else " by default"
+    raise (at / bad).error(f"must keep min_ttl <= default_ttl <= max_ttl: {bad} is {getattr(policy, bad):g}s, {other} is {getattr(policy, other):g}s{default}")
+
+
+def _behaviors(value: Any, at: _At) -> list[Behavior]:
+    _expect(value, (list,), "[[behaviors]] tables")
+    return [_behavior(item, at[i], i) for i, item in enumerate(value)]
+
+
+def _behavior(value: Any, at: _At, index: int) -> Behavior:
+    schema = {"path": _string, "origin": _string, "cache": _cache_policy} | {hook: _hook(hook) for hook in HOOK_POINTS}
+    fields = _fields(value, at, schema, required=("path", "origin"))
+    hooks = {hook: fields.pop(hook) for hook in HOOK_POINTS if hook in fields}
+    return Behavior(**fields, hooks=hooks, index=index, where=at.where)
+
+
+def _distribution(doc: dict, at: _At, source: Path) -> Distribution:
+    schema = {
+        "server": _table(ServerSettings, SERVER),
+        "cache": _table(CacheSettings, CACHE),
+        "origins": _named(_origin),
+        "functions": _named(_function),
+        "behaviors": _behaviors,
+    }
+    fields = _fields(doc, at, schema)
+    behaviors = fields.get("behaviors")
+    if not behaviors:
+        raise (at / "behaviors").error('no behaviors: add at least the default one, [[behaviors]] with path = "*"')
+    _check_default_behavior(behaviors, at)
+    return Distribution(
+        source=source,
+        server=fields.get("server", ServerSettings()),
+        cache=fields.get("cache", CacheSettings()),
+        origins=fields.get("origins", {}),
+        functions=fields.get("functions", {}),
+        behaviors=behaviors,
+    )
+
+
+# --- checks across sections -------------------------------------------------------------------
+
+
+def _check_default_behavior(behaviors: list[Behavior], at: _At) -> None:
+    """The default "*" must be last: behaviors after it, or after a twin pattern, never match."""
+    first: dict[str, int] = {}
+    for b in behaviors:
+        path_at = (at / "behaviors")[b.index] / "path"
+        if b.path == "*" and b is not behaviors[-1]:
+            raise path_at.error(f'the default behavior "*" must be the last one; behaviors after it would never match')
+        if b.path in first:
+            raise path_at.error(f"duplicate path pattern: behaviors[{first[b.path]}] already matches it")
+        first[b.path] = b.index
+    if behaviors[-1].path != "*":
+        raise (at / "behaviors")[behaviors[-1].index].error('the last behavior must be the default one, with path = "*"')
+
+
+def _check_references(dist: Distribution, at: _At) -> None:
+    for b in dist.behaviors:
+        behavior_at = (at / "behaviors")[b.index]
+        if b.origin not in dist.origins:
+            raise (behavior_at / "origin").error(f"unknown origin {json.dumps(b.origin)}; {_defined('origins', dist.origins, b.origin)}")
+        for hook, binding in b.hooks.items():
+            if binding.function not in dist.functions:
+                raise ConfigError(binding.where, f"unknown function {json.dumps(binding.function)}; {_defined('functions', dist.functions, binding.function)}")
+
+
+def _defined(section: str, names: dict[str, Any], wanted: str) -> str:
+    close = difflib.get_close_matches(wanted, names, n=1)
+    if close:
+        return f'did you mean "{close[0]}"?'
+    return f"defined [{section}.NAME]: {', '.join(names)}" if names else f"no [{section}.NAME] is defined"
+
+
+def _apply_hook_limits(dist: Distribution, at: _At) -> None:
+    """Lambda@Edge's per-hook limits: memory is an error (CloudFront refuses the association),
+    a long timeout is silently capped (CloudFront stops the function at the limit anyway)."""
+    viewer_use: dict[str, str] = {}  # function -> where it first serves a viewer hook
+    for b in dist.behaviors:
+        for hook, binding in b.hooks.items():
+            if hook in VIEWER_HOOKS:
+                viewer_use.setdefault(binding.function, f"{hook} of behaviors[{b.index}]")
+    for name, spec in dist.functions.items():
+        used = viewer_use.get(name)
+        if used and spec.memory_mb > VIEWER_MAX_MEMORY_MB:
+            raise (at / "functions" / name / "memory_mb").error(
+                f"{spec.memory_mb} MB is over the {VIEWER_MAX_MEMORY_MB} MB Lambda@Edge allows on viewer hooks (used on {used})"
+            )
+        limit = VIEWER_MAX_TIMEOUT if used else ORIGIN_MAX_TIMEOUT
+        if spec.timeout > limit:
+            log.warning("%s: timeout %gs is over the %gs limit for %s; using %gs",
+                        (at / "functions" / name / "timeout").where, spec.timeout, limit, f"viewer hooks (used on {used})" if used else "origin hooks", limit)
+            spec.timeout = limit
+
+
+def _check_handlers(dist: Distribution, at: _At) -> None:
+    # Last, because it starts a process per function: cheap mistakes are reported first.
+    for name, spec in dist.functions.items():
+        reason = runtimes.check(spec)
+        if reason:
+            raise (at / "functions" / name / "handler").error(f"cannot load {spec.handler}: {reason}")
