@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from . import runtimes
@@ -116,6 +116,12 @@ def _key_lines(text: str) -> dict[str, int]:
     return _KeyScanner(text).lines
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(r"[^,\]}\n#]*")  # a number, boolean or date runs to the next delimiter
+_BLANKS = re.compile(r"(?:[ \t]|#[^\n]*)*")
+_BLANK_LINES = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+
+
 class _KeyScanner:
     """A TOML skeleton reader: headers, keys and the extent of values, nothing else.
 
@@ -169,13 +175,13 @@ class _KeyScanner:
         parts = []
         while True:
             self._skip()
-            if self.text[self.pos] in "\"'":
-                start = self.pos
-                self._string()
-                parts.append(self.text[start + 1 : self.pos - 1])
+            start = self.pos
+            if self.text[start] in "\"'":
+                self._skip_string()
+                parts.append(self.text[start + 1 : self.pos - 1])  # escapes in keys are left as written
             else:
-                parts.append(re.match(r"[A-Za-z0-9_-]+", self.text[self.pos :])[0])
-                self.pos += len(parts[-1])
+                self.pos = _BARE_KEY.match(self.text, start).end()
+                parts.append(self.text[start : self.pos])
             self._skip()
             if self.text[self.pos] != ".":
                 return parts
@@ -185,7 +191,7 @@ class _KeyScanner:
         c = self.text[self.pos]
         if c == "{":
             self.pos += 1
-            while self._skip(newlines=True) is not None and self.text[self.pos] != "}":
+            while self.text[self._skip(newlines=True)] != "}":
                 if self.text[self.pos] == ",":
                     self.pos += 1
                 else:
@@ -194,7 +200,7 @@ class _KeyScanner:
         elif c == "[":
             self.pos += 1
             index = 0
-            while self._skip(newlines=True) is not None and self.text[self.pos] != "]":
+            while self.text[self._skip(newlines=True)] != "]":
                 if self.text[self.pos] == ",":
                     self.pos += 1
                     continue
@@ -203,11 +209,11 @@ class _KeyScanner:
                 index += 1
             self.pos += 1
         elif c in "\"'":
-            self._string()
-        else:  # number, boolean or date: runs to the next delimiter
-            self.pos = re.compile(r"[^,\]}\n#]*").match(self.text, self.pos).end()
+            self._skip_string()
+        else:
+            self.pos = _SCALAR.match(self.text, self.pos).end()
 
-    def _string(self) -> None:
+    def _skip_string(self) -> None:
         quote = self.text[self.pos]
         delim = quote * 3 if self.text.startswith(quote * 3, self.pos) else quote
         self.pos += len(delim)
@@ -219,8 +225,7 @@ class _KeyScanner:
 
     def _skip(self, newlines: bool = False) -> int:
         """Move past blanks and comments (and line ends if asked); return the new position."""
-        blank = r"(?:[ \t\r\n]|#[^\n]*)*" if newlines else r"(?:[ \t]|#[^\n]*)*"
-        self.pos = re.compile(blank).match(self.text, self.pos).end()
+        self.pos = (_BLANK_LINES if newlines else _BLANKS).match(self.text, self.pos).end()
         return self.pos
 
 
@@ -335,13 +340,13 @@ def _handler(value: Any, at: _At) -> tuple[str, Path, str]:
     return value, path, function
 
 
-def _wasm(value: Any, at: _At) -> Path:
+def _wasm(value: Any, at: _At) -> NoReturn:
     raise ValueError("wasm functions are not supported yet; use handler = \"file.py:function\"")
 
 
 def _names(value: Any, at: _At) -> tuple[str, ...]:
     _expect(value, (list,), "an array of names")
-    return tuple(_string(item, at[i]) for i, item in enumerate(value))
+    return tuple(_parse(_string, item, at[i]) for i, item in enumerate(value))
 
 
 def _names_or_keyword(value: Any, at: _At) -> str | tuple[str, ...]:
@@ -364,16 +369,19 @@ def _fields(value: Any, at: _At, schema: dict[str, Parser], required: tuple[str,
             close = difflib.get_close_matches(name, schema, n=1)
             hint = f'did you mean "{close[0]}"?' if close else f"known keys: {', '.join(schema)}"
             raise (at / name).error(f"unknown key; {hint}")
+    # Values before missing keys: `wasm = ...` without a handler is about wasm, not the handler.
+    parsed = {name: _parse(schema[name], item, at / name) for name, item in value.items()}
     for name in required:
         if name not in value:
             raise (at / name).error("missing required key")
-    parsed = {}
-    for name, item in value.items():
-        try:
-            parsed[name] = schema[name](item, at / name)
-        except ValueError as e:
-            raise (at / name).error(str(e)) from None
     return parsed
+
+
+def _parse(parser: Parser, value: Any, at: _At) -> Any:
+    try:
+        return parser(value, at)
+    except ValueError as e:
+        raise at.error(str(e)) from None
 
 
 def _table(cls: type, schema: dict[str, Parser]) -> Parser:
@@ -533,7 +541,7 @@ def _check_references(dist: Distribution, at: _At) -> None:
         behavior_at = (at / "behaviors")[b.index]
         if b.origin not in dist.origins:
             raise (behavior_at / "origin").error(f"unknown origin {json.dumps(b.origin)}; {_defined('origins', dist.origins, b.origin)}")
-        for hook, binding in b.hooks.items():
+        for binding in b.hooks.values():
             if binding.function not in dist.functions:
                 raise ConfigError(binding.where, f"unknown function {json.dumps(binding.function)}; {_defined('functions', dist.functions, binding.function)}")
 
