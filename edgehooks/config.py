@@ -484,14 +484,16 @@ def _cache_policy(value: Any, at: _At) -> CachePolicy:
     raise (at / bad).error(f"must keep min_ttl <= default_ttl <= max_ttl: {bad} is {getattr(policy, bad):g}s, {other} is {getattr(policy, other):g}s{default}")
 
 
+BEHAVIOR = {"path": _string, "origin": _string, "cache": _cache_policy} | {hook: _hook(hook) for hook in HOOK_POINTS}
+
+
 def _behaviors(value: Any, at: _At) -> list[Behavior]:
     _expect(value, (list,), "[[behaviors]] tables")
     return [_behavior(item, at[i], i) for i, item in enumerate(value)]
 
 
 def _behavior(value: Any, at: _At, index: int) -> Behavior:
-    schema = {"path": _string, "origin": _string, "cache": _cache_policy} | {hook: _hook(hook) for hook in HOOK_POINTS}
-    fields = _fields(value, at, schema, required=("path", "origin"))
+    fields = _fields(value, at, BEHAVIOR, required=("path", "origin"))
     hooks = {hook: fields.pop(hook) for hook in HOOK_POINTS if hook in fields}
     return Behavior(**fields, hooks=hooks, index=index, where=at.where)
 
