@@ -35,6 +35,9 @@ from .runtimes import Runtime
 
 log = logging.getLogger("edgehooks.pipeline")
 
+# Besides the disallowed ones, what CloudFront does not pass to an origin (reference §3.3).
+ORIGIN_SIDE_REMOVED = frozenset({"host", "x-forwarded-for", "via", "te", "x-http-method-override"})
+
 # How much of a request body include-body shows a function (reference §1.4).
 BODY_EXPOSURE = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
@@ -120,7 +123,7 @@ class Pipeline:
             origin_request, origin = answer
 
         started = time.perf_counter()
-        response = await self.origins.fetch(origin, origin_request)
+        response = await self.origins.fetch(origin, _on_the_wire(origin_request, origin, ctx.request_id))
         timing.origin_ms = (time.perf_counter() - started) * 1000
 
         hook = behavior.hooks.get("origin-response")
@@ -129,10 +132,12 @@ class Pipeline:
         return self._store(storing, key, behavior, request.method, response), "Miss"
 
     def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
-        """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added."""
+        """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
+        headers CloudFront removes on the origin side gone (reference §3.3)."""
         origin = self._origin_objects[behavior.origin]
         forwarded = get_header(request.headers, "x-forwarded-for")
-        headers = [("Host", _origin_host(origin))] + without(request.headers, "host", "x-forwarded-for", "via")
+        kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in ORIGIN_SIDE_REMOVED]
+        headers = [("Host", _origin_host(origin))] + kept
         headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
         via = get_header(request.headers, "via")
         headers.append(("Via", f"{via}, {self.via}" if via else self.via))
@@ -154,15 +159,11 @@ class Pipeline:
         update = validation.check_request_result(event_type, event, result)
         if isinstance(update, Response):
             return update
-        changed = Request(
-            request.method,
-            update.uri,
-            update.querystring,
-            update.headers,
-            request.client_ip,
-            request.body if update.body is None else update.body,
-            request.http_version,
-        )
+        headers, body = update.headers, request.body
+        if update.body is not None:
+            # Content-Length is read-only for the function; CloudFront recomputes it (reference §2.4).
+            headers, body = without(headers, "content-length", "transfer-encoding") + [("Content-Length", str(len(update.body)))], update.body
+        changed = Request(request.method, update.uri, update.querystring, headers, request.client_ip, body, request.http_version)
         return changed, update.origin or origin
 
     async def _response_hook(
@@ -234,6 +235,13 @@ def _has_body(request: Request) -> bool:
     return request.body != b"" and (
         get_header(request.headers, "content-length") not in (None, "0") or get_header(request.headers, "transfer-encoding") is not None
     )
+
+
+def _on_the_wire(request: Request, origin: dict, request_id: str) -> Request:
+    """Add what functions never see: the origin's custom headers and CloudFront's request id."""
+    custom = next(iter(origin.values())).get("customHeaders", {})
+    extra = events.cf_to_headers(custom) + [("X-Amz-Cf-Id", request_id)]
+    return Request(request.method, request.uri, request.querystring, request.headers + extra, request.client_ip, request.body, request.http_version)
 
 
 def _origin_host(origin: dict) -> str:

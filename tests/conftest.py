@@ -37,9 +37,9 @@ async def origin():
     state = Origin()
 
     async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
-        body = await request.read()
+        body = await request.content.read()  # read() would stop at aiohttp's 1 MiB client_max_size
         state.received.append(
-            {"method": request.method, "path": request.path, "query": request.query_string, "headers": dict(request.headers), "raw_headers": request.raw_headers, "body": body}
+            {"method": request.method, "path": request.path, "query": request.raw_path.partition("?")[2], "headers": dict(request.headers), "raw_headers": request.raw_headers, "body": body}
         )
         handler = state.routes.get(request.path)
         if handler is None:
