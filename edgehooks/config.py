@@ -400,7 +400,7 @@ def _named(parse: Callable[[str, Any, _At], Any]) -> Parser:
     return parse_all
 
 
-SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string, "server_timing": _boolean}
+SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string, "server_timing": _boolean, "default_root_object": _string}
 
 CACHE = {"max_size": _size, "max_object_size": _size}
 

@@ -98,6 +98,7 @@ class ServerSettings:
     domain_name: str = "d111111abcdef8.cloudfront.net"  # config.distributionDomainName in events
     distribution_id: str = "EDFDVBD6EXAMPLE"
     server_timing: bool = False
+    default_root_object: str | None = None  # CloudFront's DefaultRootObject: what "/" serves, e.g. "index.html"
 
 
 @dataclass

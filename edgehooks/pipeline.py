@@ -95,6 +95,10 @@ class Pipeline:
             if isinstance(answer, Response):
                 return answer, "LambdaGeneratedResponse"  # straight back: not cached, no viewer-response
             request, _ = answer
+        root = self.dist.server.default_root_object
+        if root and request.uri == "/":
+            # After viewer-request, before the cache key, as CloudFront applies DefaultRootObject.
+            request.uri = "/" + root.lstrip("/")
 
         response, x_cache = await self._cached_or_fetched(behavior, ctx, request, timing)
 
