@@ -37,6 +37,12 @@ log = logging.getLogger("edgehooks.pipeline")
 
 # Besides the disallowed ones, what CloudFront does not pass to an origin (reference §3.3).
 ORIGIN_SIDE_REMOVED = frozenset({"host", "x-forwarded-for", "via", "te", "x-http-method-override"})
+# Headers that frameworks let override the URL, host or scheme. Sent to the origin while absent
+# from the cache key, they let one viewer poison the entry everyone gets; they pass only when
+# the behavior keys on them.
+UNKEYED_OVERRIDES = frozenset(
+    {"x-forwarded-host", "x-forwarded-server", "x-forwarded-scheme", "x-forwarded-port", "x-host", "x-original-url", "x-rewrite-url"}
+)
 
 # How much of a request body include-body shows a function (reference §1.4).
 BODY_EXPOSURE = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
@@ -71,7 +77,7 @@ class Pipeline:
 
     async def handle(self, viewer_request: Request) -> Outcome:
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
-        ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, _cloudfront_request_id())
+        ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, new_request_id())
         timing = Timing()
         try:
             response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
@@ -140,7 +146,8 @@ class Pipeline:
         headers CloudFront removes on the origin side gone (reference §3.3)."""
         origin = self._origin_objects[behavior.origin]
         forwarded = get_header(request.headers, "x-forwarded-for")
-        kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in ORIGIN_SIDE_REMOVED]
+        removed = ORIGIN_SIDE_REMOVED | (UNKEYED_OVERRIDES - {h.lower() for h in behavior.cache.headers})
+        kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in removed]
         headers = [("Host", _origin_host(origin))] + kept
         headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
         via = get_header(request.headers, "via")
@@ -257,7 +264,7 @@ def _origin_host(origin: dict) -> str:
     return host if custom["port"] == default_port else f"{host}:{custom['port']}"
 
 
-def _cloudfront_request_id() -> str:
+def new_request_id() -> str:
     # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that.
     return base64.urlsafe_b64encode(os.urandom(40)).decode()
 

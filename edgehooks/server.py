@@ -16,7 +16,8 @@ from .cache import MemoryStore
 from .distribution import Distribution
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
-from .pipeline import Pipeline
+from .pipeline import Pipeline, error_response, new_request_id
+from .target import BadTarget, split_target
 
 log = logging.getLogger("edgehooks.server")
 access_log = logging.getLogger("edgehooks.access")
@@ -62,7 +63,11 @@ class Node:
         await self.pipeline.origins.close()
 
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
-        request = to_request(viewer)
+        try:
+            request = to_request(viewer)
+        except BadTarget as e:
+            log.info("%s: 400: %s", viewer.remote, e)
+            return await send(viewer, error_response(400, "Bad request.", new_request_id()))
         outcome = await self.pipeline.handle(request)
         response = outcome.response
         access_log.info(
@@ -77,12 +82,15 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 def to_request(viewer: web.BaseRequest) -> Request:
-    path, _, query = viewer.raw_path.partition("?")
+    path, query, authority = split_target(viewer.raw_path)
     headers = strip_hop_by_hop([(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in viewer.raw_headers])
+    if authority is not None:
+        # An absolute-form target names the host; its Host header is to be ignored (RFC 9112 §3.2.2).
+        headers = [("Host", authority)] + without(headers, "host")
     body = viewer.content.iter_chunked(64 * 1024) if viewer.body_exists else b""
     peer = viewer.transport.get_extra_info("peername") if viewer.transport else None
     version = f"{viewer.version.major}.{viewer.version.minor}"
-    return Request(viewer.method, path or "/", query, headers, peer[0] if peer else "127.0.0.1", body, version)
+    return Request(viewer.method, path, query, headers, peer[0] if peer else "127.0.0.1", body, version)
 
 
 async def send(viewer: web.BaseRequest, response: Response) -> web.StreamResponse:

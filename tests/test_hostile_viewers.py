@@ -1,0 +1,103 @@
+"""Hostile viewers on raw sockets: each malformed or smuggling request gets a 400 (or a closed
+connection) and causes no origin request; path tricks and unkeyed headers cannot poison the cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+PLAIN = """
+[origins.site]
+url = "{origin}"
+
+[[behaviors]]
+path = "/private/*"
+origin = "site"
+cache = false
+
+[[behaviors]]
+path = "*"
+origin = "site"
+"""
+
+
+async def _raw(url: str, data: bytes) -> bytes:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(65536), 10)
+    finally:
+        writer.close()
+
+
+REJECTED = {
+    "Content-Length with Transfer-Encoding": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    "two Content-Lengths": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+    "obs-fold": b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n",
+    "bare LF": b"GET / HTTP/1.1\nHost: a\n\n",
+    "invalid chunk size": b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "Content-Length +4": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +4\r\n\r\nabcd",
+    "Content-Length -1": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+    "request line over 8 KiB": b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: a\r\n\r\n",
+    "header over 8 KiB": b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n",
+    "invalid method": b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+    "target not a path": b"GET foo HTTP/1.1\r\nHost: a\r\n\r\n",
+    "space in a header name": b"GET / HTTP/1.1\r\nHost: a\r\nX A: b\r\n\r\n",
+    "NUL in a header value": b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x00c\r\n\r\n",
+    "HTTP/0.9": b"GET /\r\n\r\n",
+    "dot segments above the root": b"GET /../../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n",
+    "encoded dot segments above the root": b"GET /%2e%2E/%2e%2e/etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n",
+    "ftp absolute-form": b"GET ftp://a/x HTTP/1.1\r\nHost: a\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("raw", REJECTED.values(), ids=REJECTED.keys())
+async def test_rejected_with_400_and_no_origin_request(edgehooks, origin, raw):
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    answer = await _raw(proxy.url, raw)
+    assert answer == b"" or answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"400", answer[:200]
+    assert origin.received == []
+    assert (await proxy.get("/still-serving")).status_code == 200
+
+
+async def test_dot_segments_are_resolved_before_behaviors(edgehooks, origin):
+    # /public/../private/x is /private/x: the origin sees that, and the uncached behavior applies.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    for _ in range(2):
+        await _raw(proxy.url, b"GET /public/%2e%2e/private/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert [r["path"] for r in origin.received] == ["/private/x", "/private/x"]
+
+
+async def test_absolute_form_target_uses_its_host(edgehooks, origin):
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    answer = await _raw(proxy.url, b"GET http://site.example/abs?q=1 HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert (origin.received[-1]["path"], origin.received[-1]["query"]) == ("/abs", "q=1")
+
+
+async def test_unkeyed_override_headers_cannot_poison_the_cache(edgehooks, origin):
+    async def reflect(request):
+        host = request.headers.get("X-Forwarded-Host", "site.example")
+        return web.Response(text=f'<script src="//{host}/app.js">', headers={"Cache-Control": "max-age=60"})
+
+    origin.route("/page", reflect)
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    poisoned = await proxy.get("/page", headers={"X-Forwarded-Host": "evil.example", "X-Original-URL": "/admin"})
+    assert "evil.example" not in poisoned.text
+    assert "x-forwarded-host" not in {k.lower() for k in origin.received[-1]["headers"]}
+    assert "evil.example" not in (await proxy.get("/page")).text
+
+
+async def test_override_header_in_the_cache_key_is_forwarded(edgehooks, origin):
+    async def reflect(request):
+        return web.Response(text=request.headers.get("X-Forwarded-Host", "none"), headers={"Cache-Control": "max-age=60"})
+
+    origin.route("/page", reflect)
+    keyed = PLAIN.format(origin=origin.url).replace('path = "*"\norigin = "site"', 'path = "*"\norigin = "site"\ncache = { headers = ["X-Forwarded-Host"] }')
+    proxy = await edgehooks(keyed)
+    assert (await proxy.get("/page", headers={"X-Forwarded-Host": "a.example"})).text == "a.example"
+    assert (await proxy.get("/page", headers={"X-Forwarded-Host": "b.example"})).text == "b.example"
