@@ -27,6 +27,49 @@ access_log = logging.getLogger("edgehooks.access")
 web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
 
 
+class _ViewerConnection(web_protocol.RequestHandler):
+    """aiohttp's connection handler with a deadline for each request's headers.
+
+    aiohttp closes idle connections but not one that trickles header lines forever (slowloris);
+    a viewer gets `header_timeout` seconds from its first byte of a request to the end of its headers.
+    """
+
+    header_timeout = 10.0
+    _deadline: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is None and not self._request_in_progress:
+            self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+        super().data_received(data)
+
+    async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
+        self._cancel_deadline()
+        try:
+            return await super()._handle_request(request, start_time, request_handler)
+        finally:
+            self._cancel_deadline()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+
+class _Server(web.Server):
+    def __init__(self, handler, *, header_timeout: float, **kwargs):
+        super().__init__(handler, **kwargs)
+        self._header_timeout = header_timeout
+
+    def __call__(self) -> web_protocol.RequestHandler:
+        connection = _ViewerConnection(self, loop=self._loop, **self._kwargs)
+        connection.header_timeout = self._header_timeout
+        return connection
+
+
 @dataclass
 class Node:
     """One serving edgehooks: its pipeline and the resources behind it."""
@@ -35,6 +78,7 @@ class Node:
     pipeline: Pipeline
     runner: web.ServerRunner | None = None
     url: str = ""
+    header_timeout: float = _ViewerConnection.header_timeout
 
     @classmethod
     def build(cls, dist: Distribution) -> Node:
@@ -46,7 +90,7 @@ class Node:
         host, port = split_listen(listen or self.dist.server.listen)
         await self.pipeline.origins.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
-        server = web.Server(self._handle, access_log=None)
+        server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
         site = web.TCPSite(self.runner, host, port, reuse_address=True)

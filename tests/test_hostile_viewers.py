@@ -101,3 +101,27 @@ async def test_override_header_in_the_cache_key_is_forwarded(edgehooks, origin):
     proxy = await edgehooks(keyed)
     assert (await proxy.get("/page", headers={"X-Forwarded-Host": "a.example"})).text == "a.example"
     assert (await proxy.get("/page", headers={"X-Forwarded-Host": "b.example"})).text == "b.example"
+
+
+async def test_slowloris_headers_are_cut_off(edgehooks, origin):
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    proxy.node.header_timeout = 0.5  # read by connections accepted from now on
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET / HTTP/1.1\r\nHost: a\r\n")
+    closed = False
+    for i in range(40):  # up to ~4 s of trickling, far past the 0.5 s deadline
+        await asyncio.sleep(0.1)
+        try:
+            writer.write(b"X-%d: y\r\n" % i)
+            await writer.drain()
+        except ConnectionError:
+            closed = True
+            break
+        if reader.at_eof():
+            closed = True
+            break
+    writer.close()
+    assert closed and origin.received == []
