@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import runtimes
@@ -340,8 +340,14 @@ def _handler(value: Any, at: _At) -> tuple[str, Path, str]:
     return value, path, function
 
 
-def _wasm(value: Any, at: _At) -> NoReturn:
-    raise ValueError("wasm functions are not supported yet; use handler = \"file.py:function\"")
+def _wasm(value: Any, at: _At) -> Path:
+    _expect(value, (str,), 'a path "file.wasm" or "file.wat"')
+    path = _local_path(value, at)
+    if path.suffix not in (".wasm", ".wat"):
+        raise ValueError(f"{json.dumps(value)} is not a .wasm or .wat file")
+    if not path.is_file():
+        raise ValueError(f"wasm file {json.dumps(value)} does not exist ({path})")
+    return path
 
 
 def _names(value: Any, at: _At) -> tuple[str, ...]:
@@ -445,8 +451,9 @@ def _origin(name: str, value: Any, at: _At) -> OriginSpec:
 def _function(name: str, value: Any, at: _At) -> FunctionSpec:
     if isinstance(value, dict) and "handler" in value and "wasm" in value:
         raise (at / "wasm").error("has both handler and wasm: give exactly one")
-    fields = _fields(value, at, FUNCTION, required=("handler",))
-    handler, handler_file, handler_function = fields.pop("handler")
+    wasm = isinstance(value, dict) and "wasm" in value
+    fields = _fields(value, at, FUNCTION, required=() if wasm else ("handler",))
+    handler, handler_file, handler_function = fields.pop("handler", (None, None, None))
     spec = FunctionSpec(name, handler, handler_file, handler_function, **fields, where=at.where)
     if spec.provisioned > spec.concurrency:
         raise (at / "provisioned").error(f"{spec.provisioned} is more than concurrency ({spec.concurrency})")
@@ -581,4 +588,5 @@ def _check_handlers(dist: Distribution, at: _At) -> None:
     for name, spec in dist.functions.items():
         reason = runtimes.check(spec)
         if reason:
-            raise (at / "functions" / name / "handler").error(f"cannot load {spec.handler}: {reason}")
+            key, code = ("wasm", spec.wasm.name) if spec.wasm else ("handler", spec.handler)
+            raise (at / "functions" / name / key).error(f"cannot load {code}: {reason}")

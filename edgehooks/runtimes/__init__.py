@@ -34,6 +34,10 @@ class Runtime(Protocol):
 
 
 def create(spec: FunctionSpec) -> Runtime:
+    if spec.wasm is not None:
+        from .wasm import WasmRuntime
+
+        return WasmRuntime(spec)
     from .python import PythonRuntime
 
     return PythonRuntime(spec)
@@ -41,6 +45,10 @@ def create(spec: FunctionSpec) -> Runtime:
 
 def check(spec: FunctionSpec) -> str | None:
     """Load the function's code once, away from the proxy; return why it cannot run, or None."""
+    if spec.wasm is not None:
+        from .wasm import check as check_wasm
+
+        return check_wasm(spec)
     from .python import check as check_python
 
     return check_python(spec)

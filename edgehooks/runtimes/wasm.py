@@ -1,0 +1,155 @@
+"""WebAssembly functions: execution environments as Lambda runs them, the sandbox as wasmtime gives it.
+
+An environment serves one event at a time. More concurrent events start more environments, up to
+the function's `concurrency`; beyond it an event is throttled, not queued, as Lambda does. Idle
+environments beyond `provisioned` are dropped after `idle_timeout`. Calls into wasm release the
+GIL, so they run in this function's own thread pool and the event loop keeps serving.
+
+The fast ABI keeps one instance per environment (cold start: instantiate, `_initialize`, `init`);
+the WASI ABI instantiates per event, so its environments only hold reusable buffers. Which ABI a
+module speaks, and why it cannot run, is `wasm_module`'s business; one event's run is `wasm_env`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..distribution import FunctionSpec
+from ..errors import FunctionError, ThrottledError
+from . import Invocation
+from .wasm_env import FastEnvironment, WasiEnvironment, decode
+from .wasm_module import Abi, Loaded, load
+
+Environment = FastEnvironment | WasiEnvironment
+
+
+def check(spec: FunctionSpec) -> str | None:
+    """Why the module cannot run here (does not compile, has no ABI, imports what we lack), or None.
+    It also fills the compile cache, so the proxy's start does not compile again."""
+    try:
+        loaded = load(spec.wasm)
+    except ValueError as e:
+        return str(e)
+    memory = next((e.type for e in loaded.module.exports if e.name == "memory"), None)
+    if memory is not None and memory.limits.min * 64 * 1024 > spec.memory_mb << 20:
+        return f"its memory starts at {memory.limits.min} pages ({memory.limits.min // 16} MB), over memory_mb = {spec.memory_mb}"
+    return None
+
+
+class WasmRuntime:
+    def __init__(self, spec: FunctionSpec):
+        self.spec = spec
+        self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
+        self.memory_limit = spec.memory_mb << 20
+        self._loaded: Loaded | None = None
+        self._idle: list[tuple[Environment, float]] = []  # (environment, when it was last used); newest last
+        self._busy = 0
+        self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
+        self._reaper: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            self._loaded = await loop.run_in_executor(self._pool, load, self.spec.wasm)
+        except ValueError as e:
+            raise RuntimeError(f"function {self.spec.name}: {self.spec.wasm}: {e}") from None
+        for _ in range(self.spec.provisioned):
+            environment, _ = await loop.run_in_executor(self._pool, self._new_environment)
+            self._idle.append((environment, time.monotonic()))
+        self._reaper = asyncio.create_task(self._reap())
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for environment, _ in self._idle:
+            environment.close()
+        self._idle.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def invoke(self, event: dict, *, hook: str) -> Invocation:
+        loop = asyncio.get_running_loop()
+        request_id = str(uuid.uuid4())
+        environment, init_ms = await self._acquire(loop, request_id)
+        started = time.perf_counter()
+        memory_bytes = 0
+        error: FunctionError | None = None
+        try:
+            result, memory_bytes = await loop.run_in_executor(self._pool, self._run, environment, event)
+        except FunctionError as e:
+            error = e
+        duration_ms = (time.perf_counter() - started) * 1000
+        logs = environment.logs
+        self._release(environment)
+        self._report(request_id, logs, error, duration_ms, memory_bytes, init_ms)
+        if error is not None:
+            raise error
+        return Invocation(result, request_id, duration_ms, init_ms, math.ceil(memory_bytes / 2**20), logs)
+
+    def _run(self, environment: Environment, event: dict) -> tuple[Any, int]:
+        """In a pool thread: JSON out, the wasm run, JSON back."""
+        output = environment.invoke(json.dumps(event, separators=(",", ":")).encode(), self.spec.timeout)
+        return decode(output.data), output.memory_bytes
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, request_id: str) -> tuple[Environment, float | None]:
+        if self._idle:
+            self._busy += 1
+            return self._idle.pop()[0], None
+        if self._busy + len(self._idle) >= self.spec.concurrency:
+            self.log.warning("%s throttled: %d of %d environments busy", request_id, self._busy, self.spec.concurrency)
+            raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
+        self._busy += 1
+        try:
+            environment, init_ms = await loop.run_in_executor(self._pool, self._new_environment)
+        except FunctionError as e:
+            self._busy -= 1
+            self._report(request_id, [], e, 0.0, 0, None)
+            raise
+        for line in environment.logs:  # what init() logged: before START, as Lambda shows it
+            self.log.info("%s", line)
+        return environment, init_ms
+
+    def _new_environment(self) -> tuple[Environment, float | None]:
+        """A cold start. Only the fast ABI has one worth reporting as Init Duration."""
+        assert self._loaded is not None, "WasmRuntime.start() was not awaited"
+        if self._loaded.abi is Abi.WASI:
+            return WasiEnvironment(self._loaded, self.memory_limit), None
+        started = time.perf_counter()
+        environment = FastEnvironment(self._loaded, self.memory_limit, self.spec.timeout)
+        return environment, (time.perf_counter() - started) * 1000
+
+    def _release(self, environment: Environment) -> None:
+        self._busy -= 1
+        if environment.broken:
+            environment.close()  # the next event starts a fresh one
+        else:
+            self._idle.append((environment, time.monotonic()))
+
+    async def _reap(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.spec.idle_timeout, 1.0))
+            cutoff = time.monotonic() - self.spec.idle_timeout
+            keep = max(0, self.spec.provisioned - self._busy)
+            # _idle is oldest first: drop from the front, but leave the provisioned minimum.
+            while len(self._idle) > keep and self._idle[0][1] < cutoff:
+                self._idle.pop(0)[0].close()
+
+    def _report(self, request_id: str, logs: list[str], error: FunctionError | None, duration_ms: float, memory_bytes: int, init_ms: float | None) -> None:
+        """Lambda's log lines for one invocation, to the function's logger."""
+        self.log.info("START RequestId: %s Version: %s", request_id, self.spec.version)
+        for line in logs:
+            self.log.info("%s", line)
+        if error is not None:
+            self.log.error("%s", json.dumps({"errorMessage": error.message, "errorType": error.error_type or type(error).__name__}))
+        self.log.info("END RequestId: %s", request_id)
+        init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
+        self.log.info(
+            "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s",
+            request_id, duration_ms, math.ceil(duration_ms), self.spec.memory_mb, math.ceil(memory_bytes / 2**20), init,
+        )

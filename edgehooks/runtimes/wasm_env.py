@@ -1,0 +1,191 @@
+"""One execution environment of a wasm function, per ABI: event bytes in, result bytes out.
+
+These are synchronous and belong to one thread at a time; `wasm.WasmRuntime` runs them in a
+thread pool (wasm releases the GIL) and decides when an environment is reused or replaced. A
+failure is raised as the `FunctionError` CloudFront would report; `broken` then says whether the
+environment must be thrown away (any trap, timeout or ABI violation leaves an instance in an
+unknown state).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from wasmtime import ExitTrap, Func, FuncType, Instance, Store, Trap, WasiConfig, WasmtimeError
+
+from ..errors import ExecutionError, FunctionError, ValidationError
+from . import wasm_call
+from .wasm_call import Watchdog
+from .wasm_module import LOG_IMPORT, Loaded, engine
+
+# Lambda's synchronous response payload quota: the result as bytes, before CloudFront's own size
+# rules (which `validation` applies) are even considered.
+OUTPUT_LIMIT = 6 * 1024 * 1024
+LOG_LIMIT = 256 * 1024  # log bytes kept per invocation, a CloudWatch event's size
+MB = 1024 * 1024
+
+
+@dataclass
+class Output:
+    data: bytes
+    memory_bytes: int  # linear memory size when the call returned: Lambda's "Max Memory Used"
+
+
+def decode(data: bytes) -> Any:
+    """The result as JSON, or the 502 CloudFront gives for output it cannot parse."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError("The Lambda function returned invalid JSON: The JSON output is not parsable.") from None
+
+
+def _too_large() -> ValidationError:
+    return ValidationError(f"Response payload size exceeded maximum allowed payload size ({OUTPUT_LIMIT} bytes).")
+
+
+class _Environment:
+    broken = False
+
+    def __init__(self, memory_limit: int):
+        self.memory_limit = memory_limit
+        self.logs: list[str] = []  # what the module logged during the last event, kept on failure too
+
+    def close(self) -> None:
+        """Free what the environment holds outside Python's reach (an instance is freed with it)."""
+
+    def _failed(self, error: Exception, watchdog: Watchdog, timeout: float, memory_bytes: int) -> FunctionError:
+        if watchdog.reason == "timeout":
+            return ExecutionError(f"Task timed out after {timeout:.2f} seconds", error_type="Sandbox.Timedout")
+        if watchdog.reason == "output":
+            return _too_large()
+        if isinstance(error, ExitTrap):
+            return ExecutionError(f"Runtime exited with error: exit status {error.code}", error_type="Runtime.ExitError")
+        lines = str(error).strip().splitlines()
+        detail = lines[-1].strip() if lines else type(error).__name__  # wasmtime puts the cause last
+        # A refused memory.grow is no trap (the module sees -1 and decides), so whether memory ran
+        # out is for the reader to judge: say how full it was.
+        used = f"linear memory {math.ceil(memory_bytes / MB)} of {self.memory_limit // MB} MB"
+        return ExecutionError(f"{detail} ({used})", error_type="Runtime.WasmTrap")
+
+
+class FastEnvironment(_Environment):
+    """Fast ABI: one instance for the environment's life; its globals survive between events."""
+
+    def __init__(self, loaded: Loaded, memory_limit: int, timeout: float):
+        super().__init__(memory_limit)
+        self.store = Store(engine())
+        self.store.set_limits(memory_size=memory_limit)
+        self.watchdog = Watchdog(self.store)
+        self.log_bytes = 0
+        self.args = wasm_call.slots(2)
+        imports = [Func(self.store, FuncType(*LOG_IMPORT[2]), self._log, access_caller=True) for _ in loaded.module.imports]
+        self.watchdog.arm(timeout)  # a start function runs inside Instance()
+        try:
+            instance = Instance(self.store, loaded.module, imports)
+        except (Trap, WasmtimeError) as e:
+            self.broken = True
+            raise self._failed(e, self.watchdog, timeout, 0) from None
+        exports = instance.exports(self.store)
+        self.memory, self.alloc, self.handle = exports["memory"], exports["alloc"], exports["handle"]
+        for name, present in (("_initialize", loaded.has_initialize), ("init", loaded.has_init)):
+            if present:
+                self._call(exports[name], timeout)
+
+    def invoke(self, event: bytes, timeout: float) -> Output:
+        self.logs, self.log_bytes = [], 0
+        args = self.args
+        args[0].i32 = len(event)
+        self._call(self.alloc, timeout)
+        ptr = args[0].i32 & 0xFFFFFFFF
+        base, size = wasm_call.memory_view(self.store, self.memory)
+        if ptr == 0 or ptr + len(event) > size:
+            self.broken = True
+            raise ExecutionError(f"alloc({len(event)}) returned {ptr}, not a buffer inside its {size}-byte memory", error_type="Runtime.InvalidAbi")
+        ctypes.memmove(base + ptr, event, len(event))
+        args[0].i32, args[1].i32 = ptr, len(event)
+        self._call(self.handle, timeout)
+        result = args[0].i64 & 0xFFFFFFFFFFFFFFFF
+        ptr, length = result >> 32, result & 0xFFFFFFFF
+        base, size = wasm_call.memory_view(self.store, self.memory)
+        if length > OUTPUT_LIMIT:
+            raise _too_large()
+        if ptr + length > size:
+            self.broken = True
+            raise ExecutionError(f"handle returned {length} bytes at {ptr}, outside its {size}-byte memory", error_type="Runtime.InvalidAbi")
+        return Output(ctypes.string_at(base + ptr, length), size)
+
+    def _call(self, func: Func, timeout: float) -> None:
+        self.watchdog.arm(timeout)
+        try:
+            wasm_call.call(self.store, func, self.args)
+        except (Trap, WasmtimeError) as e:
+            self.broken = True
+            raise self._failed(e, self.watchdog, timeout, self.memory.data_len(self.store)) from None
+
+    def _log(self, caller, ptr: int, length: int) -> None:
+        # Called from wasm: it must not raise (wasmtime-py would turn that into a process-wide
+        # pending exception), so a bad pointer is clamped rather than reported.
+        if self.log_bytes >= LOG_LIMIT:
+            return
+        memory = caller.get("memory")
+        base, size = wasm_call.memory_view(caller, memory)
+        ptr = min(ptr & 0xFFFFFFFF, size)
+        length = min(length & 0xFFFFFFFF, size - ptr, LOG_LIMIT - self.log_bytes)
+        self.log_bytes += length
+        self.logs.append(ctypes.string_at(base + ptr, length).decode("utf-8", "replace"))
+
+
+class WasiEnvironment(_Environment):
+    """WASI ABI: a fresh instance per event, event on stdin, result on stdout, stderr to the log.
+
+    The environment keeps only what is expensive to make per event: two memfds (wasmtime truncates
+    them when a new WasiConfig opens them) and the argument slots. No directory, environment
+    variable or socket is given to the module.
+    """
+
+    def __init__(self, loaded: Loaded, memory_limit: int):
+        super().__init__(memory_limit)
+        self.pre = loaded.pre
+        self.stdout = os.memfd_create("edgehooks-stdout", os.MFD_CLOEXEC)
+        self.stderr = os.memfd_create("edgehooks-stderr", os.MFD_CLOEXEC)
+        self.args = wasm_call.slots(1)
+
+    def close(self) -> None:
+        os.close(self.stdout)
+        os.close(self.stderr)
+
+    def invoke(self, event: bytes, timeout: float) -> Output:
+        config = WasiConfig()
+        wasm_call.set_stdin_bytes(config, event)
+        config.stdout_file = f"/proc/self/fd/{self.stdout}"
+        config.stderr_file = f"/proc/self/fd/{self.stderr}"
+        store = Store(engine())
+        store.set_limits(memory_size=self.memory_limit)
+        store.set_wasi(config)
+        watchdog = Watchdog(store, OUTPUT_LIMIT)
+        watchdog.watched = (self.stdout, self.stderr)
+        watchdog.arm(timeout)  # before instantiating: a start function runs inside it
+        memory_bytes = 0
+        try:
+            exports = self.pre.instantiate(store).exports(store)
+            memory = exports.get("memory")
+            try:
+                wasm_call.call(store, exports["_start"], self.args)
+            except ExitTrap as e:
+                if e.code != 0:  # exit(0) is how some libcs and Go end a successful run
+                    raise
+            finally:
+                memory_bytes = memory.data_len(store) if memory is not None else 0
+        except (Trap, WasmtimeError) as e:
+            raise self._failed(e, watchdog, timeout, memory_bytes) from None
+        finally:
+            del store, watchdog  # closes wasmtime's handles on the memfds before they are read
+            self.logs = os.pread(self.stderr, LOG_LIMIT, 0).decode("utf-8", "replace").splitlines()
+        if os.fstat(self.stdout).st_size > OUTPUT_LIMIT:
+            raise _too_large()
+        return Output(os.pread(self.stdout, OUTPUT_LIMIT, 0), memory_bytes)
