@@ -93,8 +93,8 @@ class WasmRuntime:
         return Invocation(result, request_id, duration_ms, init_ms, math.ceil(memory_bytes / 2**20), logs)
 
     def _run(self, environment: Environment, event: dict) -> tuple[Any, int]:
-        """In a pool thread: JSON out, the wasm run, JSON back."""
-        output = environment.invoke(json.dumps(event, separators=(",", ":")).encode(), self.spec.timeout)
+        """In a pool thread: JSON out (UTF-8, as the ABIs promise), the wasm run, JSON back."""
+        output = environment.invoke(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(), self.spec.timeout)
         return decode(output.data), output.memory_bytes
 
     async def _acquire(self, loop: asyncio.AbstractEventLoop, request_id: str) -> tuple[Environment, float | None]:
@@ -106,14 +106,11 @@ class WasmRuntime:
             raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
         self._busy += 1
         try:
-            environment, init_ms = await loop.run_in_executor(self._pool, self._new_environment)
+            return await loop.run_in_executor(self._pool, self._new_environment)
         except FunctionError as e:
             self._busy -= 1
             self._report(request_id, [], e, 0.0, 0, None)
             raise
-        for line in environment.logs:  # what init() logged: before START, as Lambda shows it
-            self.log.info("%s", line)
-        return environment, init_ms
 
     def _new_environment(self) -> tuple[Environment, float | None]:
         """A cold start. Only the fast ABI has one worth reporting as Init Duration."""
@@ -122,7 +119,10 @@ class WasmRuntime:
             return WasiEnvironment(self._loaded, self.memory_limit), None
         started = time.perf_counter()
         environment = FastEnvironment(self._loaded, self.memory_limit, self.spec.timeout)
-        return environment, (time.perf_counter() - started) * 1000
+        init_ms = (time.perf_counter() - started) * 1000
+        for line in environment.logs:  # what init() logged: before the first START, as Lambda shows it
+            self.log.info("%s", line)
+        return environment, init_ms
 
     def _release(self, environment: Environment) -> None:
         self._busy -= 1

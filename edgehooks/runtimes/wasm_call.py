@@ -2,39 +2,73 @@
 
 wasmtime-py's public `Func.__call__` costs 13–31 µs a call (it rebuilds the function type and
 converts every value); the C API's unchecked call costs 1.5–3 µs (../shared/wasm-notes.md §1e).
-These helpers use wasmtime-py's private ctypes layer (`_ffi`, `Func._func`, `store._context()`),
-which is why pyproject pins wasmtime to one version. Every call releases the GIL.
+So the few C functions on the hot path get prototypes of their own that take and return plain
+addresses, and a `RawStore` computes those addresses once. This leans on wasmtime-py's private
+ctypes layer (`_ffi`, `Func._func`, `Memory._memory`, `store._context()`), which is why
+pyproject pins wasmtime to one version. Every call releases the GIL.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import time
+from ctypes import c_size_t, c_void_p
 
-from wasmtime import Caller, Func, Memory, Store, Trap, WasiConfig, WasmtimeError
+from wasmtime import Func, Instance, Memory, Store, Trap, WasiConfig, WasmtimeError
 from wasmtime import _ffi as ffi
 
-Slots = ctypes.Array  # of ffi.wasmtime_val_raw: the arguments in, the results out
+_call_unchecked = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)(("wasmtime_func_call_unchecked", ffi.dll))
+_memory_data = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p)(("wasmtime_memory_data", ffi.dll))
+_memory_data_size = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p)(("wasmtime_memory_data_size", ffi.dll))
+_set_epoch_deadline = ctypes.CFUNCTYPE(None, c_void_p, ctypes.c_uint64)(("wasmtime_context_set_epoch_deadline", ffi.dll))
+_DEADLINE_CALLBACK = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint8))
+_FINALIZER = ctypes.CFUNCTYPE(None, c_void_p)
+_set_deadline_callback = ctypes.CFUNCTYPE(None, c_void_p, _DEADLINE_CALLBACK, c_void_p, _FINALIZER)(("wasmtime_store_epoch_deadline_callback", ffi.dll))
 
 
-def slots(n: int) -> Slots:
-    return (ffi.wasmtime_val_raw * n)()
+class RawStore:
+    """A store's hot path: calls with `args` as both arguments and results, and memory access."""
+
+    def __init__(self, store: Store, slots: int):
+        self.store = store
+        self.context = context_address(store)
+        self.args = (ffi.wasmtime_val_raw * slots)()
+        self._args, self._slots = ctypes.addressof(self.args), slots
+        self._trap = c_void_p()
+
+    def call(self, func: Func) -> None:
+        """Call `func` on `args`, leaving its results in them; raises Trap or WasmtimeError."""
+        error = _call_unchecked(self.context, ctypes.addressof(func._func), self._args, self._slots, ctypes.addressof(self._trap))
+        if error:  # ExitTrap for proc_exit, or the watchdog's verdict
+            raise WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
+        if self._trap.value:
+            trap, self._trap.value = self._trap.value, None
+            raise Trap._from_ptr(ctypes.cast(trap, ctypes.POINTER(ffi.wasm_trap_t)))
+
+    def memory(self, memory: Memory) -> tuple[int, int]:
+        return memory_view(self.context, memory)
+
+    def export(self, instance: Instance, name: str) -> Func | Memory | None:
+        """One export, without `instance.exports()`, which wraps them all (20–40 µs a fresh instance)."""
+        item, encoded = ffi.wasmtime_extern_t(), name.encode()
+        if not ffi.wasmtime_instance_export_get(self.store._context(), ctypes.byref(instance._instance), encoded, len(encoded), ctypes.byref(item)):
+            return None
+        if item.kind == ffi.WASMTIME_EXTERN_FUNC.value:
+            return Func._from_raw(item.of.func)
+        return Memory._from_raw(item.of.memory) if item.kind == ffi.WASMTIME_EXTERN_MEMORY.value else None
 
 
-def call(store: Store, func: Func, args: Slots) -> None:
-    """Call `func` with `args` (and leave its results in them); raises Trap or WasmtimeError."""
-    trap = ctypes.POINTER(ffi.wasm_trap_t)()
-    error = ffi.wasmtime_func_call_unchecked(store._context(), ctypes.byref(func._func), args, len(args), ctypes.byref(trap))
-    if error:
-        raise WasmtimeError._from_ptr(error)  # ExitTrap for proc_exit, or the watchdog's verdict
-    if trap:
-        raise Trap._from_ptr(trap)
+def context_address(storelike) -> int:
+    """A store's (or a host function's Caller's) context as an address for the prototypes here."""
+    return ctypes.cast(storelike._context(), c_void_p).value
 
 
-def memory_view(store: Store | Caller, memory: Memory) -> tuple[int, int]:
+def memory_view(context: int, memory: Memory) -> tuple[int, int]:
     """(address, length) of linear memory now; memory.grow may move it, so ask after every call."""
-    return ctypes.addressof(memory.data_ptr(store).contents), memory.data_len(store)
+    memory_address = ctypes.addressof(memory._memory)
+    return _memory_data(context, memory_address) or 0, _memory_data_size(context, memory_address)
 
 
 def set_stdin_bytes(config: WasiConfig, data: bytes) -> None:
@@ -44,43 +78,56 @@ def set_stdin_bytes(config: WasiConfig, data: bytes) -> None:
     ffi.wasi_config_set_stdin_bytes(config.ptr(), ctypes.byref(vec))
 
 
-_DEADLINE_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_size_t, ctypes.POINTER(ffi.wasmtime_context_t), ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint8)
-)
-_NO_FINALIZER = ctypes.cast(None, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
+# --- the watchdog ---------------------------------------------------------------------------------
+
 _CONTINUE = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
+_watched: dict[int, Watchdog] = {}  # the `data` wasmtime hands the callback -> its watchdog
+_keys = itertools.count(1)
+
+
+@_DEADLINE_CALLBACK
+def _on_epoch(context, key, delta, kind) -> int:
+    reason = _watched[key].verdict()
+    if reason is None:
+        delta[0], kind[0] = 1, _CONTINUE
+        return 0
+    return ctypes.cast(ffi.wasmtime_error_new(reason.encode()), c_void_p).value
+
+
+@_FINALIZER
+def _forget(key) -> None:  # wasmtime calls this when the store is dropped
+    _watched.pop(key, None)
 
 
 class Watchdog:
     """Stops a store's wasm when its wall-clock deadline passes or its output files grow too big.
 
-    The store's epoch deadline is one tick ahead, so wasmtime calls `_check` on every epoch tick
-    while wasm runs (never while it is idle); checking real time there keeps the timeout accurate
-    however late the ticker thread wakes. Output goes to memfds that only host calls fill, so a
-    module that writes without end is caught within a tick too. Verdicts come back from the call
-    as a WasmtimeError; `reason` says which one it was.
+    The store's epoch deadline is one tick ahead, so wasmtime calls back on every epoch tick while
+    wasm runs (never while it is idle); checking real time there keeps the timeout accurate however
+    late the ticker thread wakes. Output goes to memfds that only host calls fill, so a module that
+    writes without end is caught within a tick too. A verdict comes back from the call as a
+    WasmtimeError; `reason` says which one it was. One C callback serves every store: `data`
+    names the watchdog, and the entry goes when the store does.
     """
 
-    def __init__(self, store: Store, output_limit: int = 0):
-        self.store = store
+    def __init__(self, store: Store, *, watched: tuple[int, ...] = (), output_limit: int = 0):
         self.deadline = 0.0
-        self.watched: tuple[int, ...] = ()  # fds whose size must stay within output_limit
+        self.watched = watched  # fds whose size must stay within output_limit
         self.output_limit = output_limit
         self.reason: str | None = None  # "timeout" or "output", once it stopped the store
-        self._callback = _DEADLINE_CALLBACK(self._check)  # kept alive as long as the store
-        ffi.wasmtime_store_epoch_deadline_callback(store.ptr(), self._callback, None, _NO_FINALIZER)
+        key = next(_keys)
+        _watched[key] = self
+        _set_deadline_callback(ctypes.cast(store.ptr(), c_void_p).value, _on_epoch, key, _forget)
 
-    def arm(self, timeout: float) -> None:
+    def arm(self, context: int, timeout: float) -> None:
+        """Before every call: `timeout` seconds from now (a trapped store stays trapped until re-armed)."""
         self.deadline = time.monotonic() + timeout
         self.reason = None
-        self.store.set_epoch_deadline(1)
+        _set_epoch_deadline(context, 1)
 
-    def _check(self, context, data, delta, kind) -> int:
+    def verdict(self) -> str | None:
         if time.monotonic() >= self.deadline:
             self.reason = "timeout"
         elif any(os.fstat(fd).st_size > self.output_limit for fd in self.watched):
             self.reason = "output"
-        else:
-            delta[0], kind[0] = 1, _CONTINUE
-            return 0
-        return ctypes.cast(ffi.wasmtime_error_new(self.reason.encode()), ctypes.c_void_p).value
+        return self.reason

@@ -20,7 +20,7 @@ from wasmtime import ExitTrap, Func, FuncType, Instance, Store, Trap, WasiConfig
 
 from ..errors import ExecutionError, FunctionError, ValidationError
 from . import wasm_call
-from .wasm_call import Watchdog
+from .wasm_call import RawStore, Watchdog
 from .wasm_module import LOG_IMPORT, Loaded, engine
 
 # Lambda's synchronous response payload quota: the result as bytes, before CloudFront's own size
@@ -78,19 +78,19 @@ class FastEnvironment(_Environment):
 
     def __init__(self, loaded: Loaded, memory_limit: int, timeout: float):
         super().__init__(memory_limit)
-        self.store = Store(engine())
-        self.store.set_limits(memory_size=memory_limit)
-        self.watchdog = Watchdog(self.store)
+        store = Store(engine())
+        store.set_limits(memory_size=memory_limit)
+        self.raw = RawStore(store, 2)
+        self.watchdog = Watchdog(store)
         self.log_bytes = 0
-        self.args = wasm_call.slots(2)
-        imports = [Func(self.store, FuncType(*LOG_IMPORT[2]), self._log, access_caller=True) for _ in loaded.module.imports]
-        self.watchdog.arm(timeout)  # a start function runs inside Instance()
+        imports = [Func(store, FuncType(*LOG_IMPORT[2]), self._log, access_caller=True) for _ in loaded.module.imports]
+        self.watchdog.arm(self.raw.context, timeout)  # a start function runs inside Instance()
         try:
-            instance = Instance(self.store, loaded.module, imports)
+            instance = Instance(store, loaded.module, imports)
         except (Trap, WasmtimeError) as e:
             self.broken = True
             raise self._failed(e, self.watchdog, timeout, 0) from None
-        exports = instance.exports(self.store)
+        exports = instance.exports(store)
         self.memory, self.alloc, self.handle = exports["memory"], exports["alloc"], exports["handle"]
         for name, present in (("_initialize", loaded.has_initialize), ("init", loaded.has_init)):
             if present:
@@ -98,11 +98,11 @@ class FastEnvironment(_Environment):
 
     def invoke(self, event: bytes, timeout: float) -> Output:
         self.logs, self.log_bytes = [], 0
-        args = self.args
+        args = self.raw.args
         args[0].i32 = len(event)
         self._call(self.alloc, timeout)
         ptr = args[0].i32 & 0xFFFFFFFF
-        base, size = wasm_call.memory_view(self.store, self.memory)
+        base, size = self.raw.memory(self.memory)
         if ptr == 0 or ptr + len(event) > size:
             self.broken = True
             raise ExecutionError(f"alloc({len(event)}) returned {ptr}, not a buffer inside its {size}-byte memory", error_type="Runtime.InvalidAbi")
@@ -111,7 +111,7 @@ class FastEnvironment(_Environment):
         self._call(self.handle, timeout)
         result = args[0].i64 & 0xFFFFFFFFFFFFFFFF
         ptr, length = result >> 32, result & 0xFFFFFFFF
-        base, size = wasm_call.memory_view(self.store, self.memory)
+        base, size = self.raw.memory(self.memory)
         if length > OUTPUT_LIMIT:
             raise _too_large()
         if ptr + length > size:
@@ -120,20 +120,19 @@ class FastEnvironment(_Environment):
         return Output(ctypes.string_at(base + ptr, length), size)
 
     def _call(self, func: Func, timeout: float) -> None:
-        self.watchdog.arm(timeout)
+        self.watchdog.arm(self.raw.context, timeout)
         try:
-            wasm_call.call(self.store, func, self.args)
+            self.raw.call(func)
         except (Trap, WasmtimeError) as e:
             self.broken = True
-            raise self._failed(e, self.watchdog, timeout, self.memory.data_len(self.store)) from None
+            raise self._failed(e, self.watchdog, timeout, self.raw.memory(self.memory)[1]) from None
 
     def _log(self, caller, ptr: int, length: int) -> None:
         # Called from wasm: it must not raise (wasmtime-py would turn that into a process-wide
         # pending exception), so a bad pointer is clamped rather than reported.
         if self.log_bytes >= LOG_LIMIT:
             return
-        memory = caller.get("memory")
-        base, size = wasm_call.memory_view(caller, memory)
+        base, size = wasm_call.memory_view(wasm_call.context_address(caller), caller.get("memory"))
         ptr = min(ptr & 0xFFFFFFFF, size)
         length = min(length & 0xFFFFFFFF, size - ptr, LOG_LIMIT - self.log_bytes)
         self.log_bytes += length
@@ -144,8 +143,8 @@ class WasiEnvironment(_Environment):
     """WASI ABI: a fresh instance per event, event on stdin, result on stdout, stderr to the log.
 
     The environment keeps only what is expensive to make per event: two memfds (wasmtime truncates
-    them when a new WasiConfig opens them) and the argument slots. No directory, environment
-    variable or socket is given to the module.
+    them when a new WasiConfig opens them). No directory, environment variable or socket is given
+    to the module.
     """
 
     def __init__(self, loaded: Loaded, memory_limit: int):
@@ -153,7 +152,6 @@ class WasiEnvironment(_Environment):
         self.pre = loaded.pre
         self.stdout = os.memfd_create("edgehooks-stdout", os.MFD_CLOEXEC)
         self.stderr = os.memfd_create("edgehooks-stderr", os.MFD_CLOEXEC)
-        self.args = wasm_call.slots(1)
 
     def close(self) -> None:
         os.close(self.stdout)
@@ -167,25 +165,25 @@ class WasiEnvironment(_Environment):
         store = Store(engine())
         store.set_limits(memory_size=self.memory_limit)
         store.set_wasi(config)
-        watchdog = Watchdog(store, OUTPUT_LIMIT)
-        watchdog.watched = (self.stdout, self.stderr)
-        watchdog.arm(timeout)  # before instantiating: a start function runs inside it
+        raw = RawStore(store, 1)
+        watchdog = Watchdog(store, watched=(self.stdout, self.stderr), output_limit=OUTPUT_LIMIT)
+        watchdog.arm(raw.context, timeout)  # before instantiating: a start function runs inside it
         memory_bytes = 0
         try:
-            exports = self.pre.instantiate(store).exports(store)
-            memory = exports.get("memory")
+            instance = self.pre.instantiate(store)
+            memory = raw.export(instance, "memory")
             try:
-                wasm_call.call(store, exports["_start"], self.args)
+                raw.call(raw.export(instance, "_start"))
             except ExitTrap as e:
                 if e.code != 0:  # exit(0) is how some libcs and Go end a successful run
                     raise
             finally:
-                memory_bytes = memory.data_len(store) if memory is not None else 0
+                memory_bytes = raw.memory(memory)[1] if memory is not None else 0
         except (Trap, WasmtimeError) as e:
             raise self._failed(e, watchdog, timeout, memory_bytes) from None
         finally:
-            del store, watchdog  # closes wasmtime's handles on the memfds before they are read
-            self.logs = os.pread(self.stderr, LOG_LIMIT, 0).decode("utf-8", "replace").splitlines()
+            del store, raw  # closes wasmtime's handles on the memfds before they are read
+            self.logs = os.pread(self.stderr, LOG_LIMIT, 0).decode("utf-8", "replace").splitlines() if os.fstat(self.stderr).st_size else []
         if os.fstat(self.stdout).st_size > OUTPUT_LIMIT:
             raise _too_large()
         return Output(os.pread(self.stdout, OUTPUT_LIMIT, 0), memory_bytes)
