@@ -1,0 +1,135 @@
+"""Median µs per wasm invocation for a ~1 KB viewer-request event, fast ABI and WASI ABI.
+
+    python3 bench/wasm_bench.py [--rounds 5] [--calls 2000]      (after pip install -e .)
+
+Three levels per module, each including the one before:
+- "ABI": one environment called in a loop on this thread, event bytes in, result bytes out. This
+  is the cost of the ABI itself, what the targets in issue 3 (fast ≤ 20 µs, WASI ≤ 150 µs) and
+  the measurements in ../shared/wasm-notes.md are about.
+- "+ JSON": the event dict encoded to JSON and the result decoded, as every invocation needs.
+- "runtime.invoke": `WasmRuntime.invoke` from the event loop, as the proxy calls it: the above plus
+  the hop to the runtime's thread pool and back, environment bookkeeping and the log lines
+  (formatted, not written). "hop" is that hop alone, for a function that does nothing.
+Each round times every call on its own and takes the median; the table gives the rounds' range.
+The machine is shared and noisy (../shared/wasm-notes.md): read the numbers as orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from edgehooks import events
+from edgehooks.distribution import FunctionSpec
+from edgehooks.messages import Request
+from edgehooks.runtimes import create
+from edgehooks.runtimes.wasm_env import FastEnvironment, WasiEnvironment, decode
+from edgehooks.runtimes.wasm_module import Abi, load
+
+HOOKS = Path(__file__).resolve().parent.parent / "hooks" / "wasm"
+MODULES = ["add_header.fast.wasm", "hello.wat", "add_header.wasi.wasm", "hello_wasi.wat"]
+TARGET_US = {Abi.FAST: 20, Abi.WASI: 150}
+MEMORY, TIMEOUT = 128 << 20, 3.0
+
+
+def sample_event() -> dict:
+    """A viewer-request event as the proxy builds it for a browser's page load: about 1 KB."""
+    headers = [
+        ("Host", "www.example.org"),
+        ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
+        ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"),
+        ("Accept-Language", "en-US,en;q=0.5"),
+        ("Accept-Encoding", "gzip, deflate, br, zstd"),
+        ("Cookie", "session=6f1c2a9e0b7d4e5f8a3b2c1d0e9f8a7b; theme=dark"),
+        ("Referer", "https://www.example.org/blog/"),
+        ("Upgrade-Insecure-Requests", "1"),
+        ("Sec-Fetch-Dest", "document"),
+        ("Sec-Fetch-Mode", "navigate"),
+    ]
+    request = Request("GET", "/blog/2026/11/edge-functions.html", "utm_source=news&ref=home", headers, "203.0.113.7")
+    ctx = events.EventContext("d111111abcdef8.cloudfront.net", "EDFDVBD6EXAMPLE", "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==")
+    return events.request_event("viewer-request", ctx, request)
+
+
+def median_us(call, calls: int) -> float:
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter_ns()
+        call()
+        times.append(time.perf_counter_ns() - started)
+    return statistics.median(times) / 1000
+
+
+def environment_level(path: Path, event: dict, calls: int) -> tuple[float, float]:
+    """(ABI, ABI + JSON) medians."""
+    loaded = load(path)
+    environment = FastEnvironment(loaded, MEMORY, TIMEOUT) if loaded.abi is Abi.FAST else WasiEnvironment(loaded, MEMORY)
+    data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def with_json() -> None:
+        decode(environment.invoke(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(), TIMEOUT).data)
+
+    try:
+        return median_us(lambda: environment.invoke(data, TIMEOUT), calls), median_us(with_json, calls)
+    finally:
+        environment.close()
+
+
+async def hop(calls: int) -> float:
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(1) as pool:
+        times = []
+        for _ in range(calls):
+            started = time.perf_counter_ns()
+            await loop.run_in_executor(pool, int)
+            times.append(time.perf_counter_ns() - started)
+    return statistics.median(times) / 1000
+
+
+async def runtime_level(path: Path, event: dict, calls: int) -> float:
+    runtime = create(FunctionSpec("bench", wasm=path, concurrency=1))
+    await runtime.start()
+    times = []
+    try:
+        for _ in range(calls):
+            started = time.perf_counter_ns()
+            await runtime.invoke(event, hook="viewer-request")
+            times.append(time.perf_counter_ns() - started)
+    finally:
+        await runtime.close()
+    return statistics.median(times) / 1000
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.1f}–{max(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+    logging.getLogger("edgehooks.function").propagate = False  # format the log lines, write none
+    event = sample_event()
+    print(f"event: {len(json.dumps(event, separators=(',', ':')))} bytes of JSON; {args.rounds} rounds × {args.calls} calls; µs, median\n")
+    print("| module | ABI | ABI only | + JSON | runtime.invoke | target (ABI only) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in MODULES:
+        path = HOOKS / name
+        abi = load(path).abi
+        levels = [environment_level(path, event, args.calls) for _ in range(args.rounds)]
+        runtime = [asyncio.run(runtime_level(path, event, args.calls)) for _ in range(args.rounds)]
+        raw, with_json = [lv[0] for lv in levels], [lv[1] for lv in levels]
+        verdict = "met" if statistics.median(raw) <= TARGET_US[abi] else "missed"
+        print(f"| {name} | {abi.value} | {spread(raw)} | {spread(with_json)} | {spread(runtime)} | ≤ {TARGET_US[abi]}: {verdict} |")
+    print(f"\nhop (run_in_executor of a no-op): {spread([asyncio.run(hop(args.calls)) for _ in range(args.rounds)])} µs")
+
+
+if __name__ == "__main__":
+    main()
