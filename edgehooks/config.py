@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 from . import runtimes
 from .distribution import (
     HOOK_POINTS,
+    AdminSettings,
     VIEWER_HOOKS,
     Behavior,
     CachePolicy,
@@ -410,6 +412,8 @@ SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string,
 
 CACHE = {"max_size": _size, "max_object_size": _size}
 
+ADMIN = {"listen": _listen, "token": _string, "token_env": _string}
+
 ORIGIN = {
     "url": _url,
     "path": _folder,
@@ -438,6 +442,23 @@ CACHE_POLICY = {
     "headers": _names,
     "cookies": _names_or_keyword,
 }
+
+
+def _admin(value: Any, at: _At) -> AdminSettings:
+    fields = _fields(value, at, ADMIN)
+    if ("token" in fields) == ("token_env" in fields):
+        raise (at / "token_env" if "token_env" in fields else at / "token").error(
+            "give exactly one of token (the token itself) or token_env (the environment variable that holds it)"
+        )
+    if "token_env" in fields:
+        name = fields.pop("token_env")
+        token = os.environ.get(name, "")
+        if not token.strip():
+            raise (at / "token_env").error(f"environment variable {name} is not set or empty")
+        fields["token"] = token
+    if len(fields["token"]) < 16:
+        raise (at / "token").error("too short to guard the admin listener: use at least 16 characters")
+    return AdminSettings(**fields)
 
 
 def _origin(name: str, value: Any, at: _At) -> OriginSpec:
@@ -512,6 +533,7 @@ def _distribution(doc: dict, at: _At, source: Path) -> Distribution:
         "origins": _named(_origin),
         "functions": _named(_function),
         "behaviors": _behaviors,
+        "admin": _admin,
     }
     fields = _fields(doc, at, schema)
     behaviors = fields.get("behaviors")
@@ -525,6 +547,7 @@ def _distribution(doc: dict, at: _At, source: Path) -> Distribution:
         origins=fields.get("origins", {}),
         functions=fields.get("functions", {}),
         behaviors=behaviors,
+        admin=fields.get("admin"),
     )
 
 

@@ -108,6 +108,14 @@ class CacheSettings:
 
 
 @dataclass
+class AdminSettings:
+    """The admin listener ([admin]): absent from the file means no admin listener at all."""
+
+    token: str  # every admin request must carry `Authorization: Bearer <token>`
+    listen: str = "127.0.0.1:9901"  # loopback unless the file says otherwise
+
+
+@dataclass
 class Distribution:
     source: Path
     server: ServerSettings
@@ -115,3 +123,4 @@ class Distribution:
     origins: dict[str, OriginSpec]
     functions: dict[str, FunctionSpec]
     behaviors: list[Behavior]
+    admin: AdminSettings | None = None

@@ -20,11 +20,11 @@ import base64
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from . import events, paths, validation
-from .cache import Entry, MemoryStore, cache_key
+from .cache import Entry, Store, cache_key
 from .cache import freshness
 from .distribution import Behavior, Distribution, HookBinding
 from .errors import FunctionError
@@ -66,7 +66,7 @@ class Outcome:
 
 
 class Pipeline:
-    def __init__(self, dist: Distribution, functions: dict[str, Runtime], store: MemoryStore, origins: Origins):
+    def __init__(self, dist: Distribution, functions: dict[str, Runtime], store: Store, origins: Origins):
         self.dist = dist
         self.functions = functions
         self.store = store
@@ -116,7 +116,7 @@ class Pipeline:
     async def _cached_or_fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
         key = cache_key(behavior.cache, request) if behavior.cache.enabled else None
         if key is not None and request.method in ("GET", "HEAD"):
-            entry = self.store.get(key)
+            entry = await self.store.get(key)
             now = self.clock()
             if entry is not None and entry.fresh(now):
                 return _from_entry(entry, now, request.method), "Hit"
@@ -129,7 +129,7 @@ class Pipeline:
             answer = await self._request_hook("origin-request", hook, ctx, origin_request, origin, timing)
             if isinstance(answer, Response):
                 # Cached like an origin answer; origin-response does not run for it.
-                return self._store(storing, key, behavior, request.method, answer), "LambdaGeneratedResponse"
+                return await self._store(storing, key, behavior, request.method, answer), "LambdaGeneratedResponse"
             origin_request, origin = answer
 
         started = time.perf_counter()
@@ -139,7 +139,7 @@ class Pipeline:
         hook = behavior.hooks.get("origin-response")
         if hook:
             response = await self._response_hook("origin-response", hook, ctx, origin_request, response, origin, timing)
-        return self._store(storing, key, behavior, request.method, response), "Miss"
+        return await self._store(storing, key, behavior, request.method, response), "Miss"
 
     def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
         """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
@@ -196,21 +196,21 @@ class Pipeline:
             timing.hooks.append((event_type, (time.perf_counter() - started) * 1000))
         return invocation.result
 
-    def _store(self, storing: bool, key: str | None, behavior: Behavior, method: str, response: Response) -> Response:
+    async def _store(self, storing: bool, key: str | None, behavior: Behavior, method: str, response: Response) -> Response:
         """Cache the response if its headers and the behavior allow; the body is stored as it streams by."""
         ttl = freshness.ttl(method, response.status, response.headers, behavior.cache) if storing else None
         if ttl is None or key is None:
             return response
         received = self.clock()
 
-        def keep(body: bytes) -> None:
+        async def keep(body: bytes) -> None:
             entry = Entry(response.status, response.reason, response.headers, body, received, freshness.initial_age(response.headers), ttl)
-            self.store.put(key, entry)
+            await self.store.put(key, entry)
 
         limit = self.dist.cache.max_object_size
         if isinstance(response.body, (bytes, bytearray)):
             if len(response.body) <= limit:
-                keep(bytes(response.body))
+                await keep(bytes(response.body))
             return response
         return Response(response.status, response.reason, response.headers, _tee(response.body, keep, limit))
 
@@ -220,7 +220,7 @@ def _from_entry(entry: Entry, now: float, method: str) -> Response:
     return Response(entry.status, entry.reason, headers, b"" if method == "HEAD" else entry.body)
 
 
-async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], None], limit: int) -> AsyncIterator[bytes]:
+async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], Awaitable[None]], limit: int) -> AsyncIterator[bytes]:
     """Pass a streamed body through, keeping a copy only if it arrives whole and within `limit`."""
     parts: list[bytes] | None = []
     size = 0
@@ -233,7 +233,7 @@ async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], None], limit:
                 parts = None
         yield chunk
     if parts is not None:
-        keep(b"".join(parts))
+        await keep(b"".join(parts))
 
 
 async def _discard(body: Body) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aiohttp import http_parser, web, web_protocol
 
 from . import runtimes
+from .admin import Admin
 from .cache import MemoryStore
 from .distribution import Distribution
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
@@ -76,6 +77,7 @@ class Node:
 
     dist: Distribution
     pipeline: Pipeline
+    admin: Admin | None = None  # present when [admin] is configured; features add routes before start
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
@@ -84,7 +86,10 @@ class Node:
     def build(cls, dist: Distribution) -> Node:
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
         pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
-        return cls(dist, pipeline)
+        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
+        if node.admin is not None:
+            node.admin.add_route("GET", "/status", node._status)
+        return node
 
     async def start(self, listen: str | None = None) -> str:
         host, port = split_listen(listen or self.dist.server.listen)
@@ -98,13 +103,20 @@ class Node:
         bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         self.url = f"http://{shown}:{bound[1]}"
+        if self.admin is not None:
+            await self.admin.start(*split_listen(self.admin.settings.listen))
         return self.url
 
     async def close(self) -> None:
+        if self.admin is not None:
+            await self.admin.close()
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
         await self.pipeline.origins.close()
+
+    async def _status(self, _: web.Request) -> web.Response:
+        return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
         try:

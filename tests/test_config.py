@@ -230,6 +230,12 @@ ERRORS = [
     (HEAD + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':5: behaviors[0]: the last behavior must be the default one, with path = "*"'),
     (HEAD + DEFAULT + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':6: behaviors[0].path: the default behavior "*" must be the last one; behaviors after it would never match'),
     (HEAD + '[[behaviors]]\npath = "/a"\norigin = "site"\n[[behaviors]]\npath = "/a"\norigin = "site"\n' + DEFAULT, ":9: behaviors[1].path: duplicate path pattern: behaviors[0] already matches it"),
+    # the admin listener
+    ("[admin]\nlisten = '127.0.0.1:9901'\n" + DEFAULT, ":1: admin.token: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),
+    ("[admin]\ntoken = 'x' \ntoken_env = 'T'\n" + DEFAULT, ":3: admin.token_env: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),
+    ("[admin]\ntoken = 'short'\n" + DEFAULT, ":2: admin.token: too short to guard the admin listener: use at least 16 characters"),
+    ("[admin]\ntoken_env = 'EDGEHOOKS_TEST_UNSET_TOKEN'\n" + DEFAULT, ":2: admin.token_env: environment variable EDGEHOOKS_TEST_UNSET_TOKEN is not set or empty"),
+    ("[admin]\ntokn = 'x'\n" + DEFAULT, ':2: admin.tokn: unknown key; did you mean "token"?'),
     # hook-point rules
     (HEAD + DEFAULT + "origin-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].origin-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on origin-response)"),
     (HEAD + DEFAULT + "viewer-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].viewer-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on viewer-response)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from ..distribution import CachePolicy
@@ -9,7 +10,18 @@ from ..messages import Request, get_header
 from .entry import Entry
 from .memory import MemoryStore
 
-__all__ = ["Entry", "MemoryStore", "cache_key"]
+__all__ = ["Entry", "MemoryStore", "Store", "cache_key"]
+
+
+class Store(Protocol):
+    """A storage tier. The pipeline owns the rules (what to store, for how long); a tier only
+    keeps entries by key and forgets them when asked or when it runs out of room."""
+
+    async def get(self, key: str) -> Entry | None: ...
+
+    async def put(self, key: str, entry: Entry) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
 
 
 def cache_key(policy: CachePolicy, request: Request) -> str:

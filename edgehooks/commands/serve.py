@@ -31,6 +31,8 @@ async def _serve(dist, listen: str | None) -> int:
         await node.close()
         return 2
     print(f"edgehooks: serving {dist.source} on {url}", flush=True)
+    if node.admin is not None:
+        print(f"edgehooks: admin listener on {node.admin.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
