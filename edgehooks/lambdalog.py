@@ -50,10 +50,14 @@ def report(
     init_ms: float | None,
 ) -> None:
     """Write one invocation's lines to the function's logger, in Lambda's order."""
-    log.info("%s", start_line(request_id, version))
-    for line in logs:
-        log.info("%s", line)
+    # Every invocation passes here: lines the level drops are not even formatted.
+    verbose = log.isEnabledFor(logging.INFO)
+    if verbose:
+        log.info("%s", start_line(request_id, version))
+        for line in logs:
+            log.info("%s", line)
     if error is not None:
         log.error("%s", error_line(error))
-    log.info("%s", end_line(request_id))
-    log.info("%s", report_line(request_id, duration_ms, memory_mb, max_memory_mb, init_ms))
+    if verbose:
+        log.info("%s", end_line(request_id))
+        log.info("%s", report_line(request_id, duration_ms, memory_mb, max_memory_mb, init_ms))

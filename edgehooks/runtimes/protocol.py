@@ -7,10 +7,11 @@ handler's prints. The Node.js worker speaks the same frames.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import struct
 from typing import Any
+
+from . import codec
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024  # a runaway result is an error, not an allocation the proxy must survive
@@ -20,8 +21,12 @@ class FrameError(Exception):
     pass
 
 
-def encode(message: Any) -> bytes:
-    payload = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+def encode(message: dict, result: bytes | None = None) -> bytes:
+    """A frame of `message`; `result`, JSON already serialised as Lambda's runtime does it, is
+    spliced in as its "result" member rather than parsed and serialised again."""
+    payload = codec.dumps(message)
+    if result is not None:
+        payload = b'{"result":' + result + (b"," if len(payload) > 2 else b"") + payload[1:]
     return HEADER.pack(len(payload)) + payload
 
 
@@ -35,7 +40,7 @@ def decode_length(header: bytes) -> int:
 async def read(reader: asyncio.StreamReader) -> Any:
     """The next message; asyncio.IncompleteReadError when the worker is gone."""
     length = decode_length(await reader.readexactly(HEADER.size))
-    return json.loads(await reader.readexactly(length))
+    return codec.loads(await reader.readexactly(length))
 
 
 def read_blocking(fd: int) -> Any:
@@ -46,11 +51,11 @@ def read_blocking(fd: int) -> Any:
     payload = _read_exactly(fd, decode_length(header))
     if payload is None:
         return None
-    return json.loads(payload)
+    return codec.loads(payload)
 
 
-def write_blocking(fd: int, message: Any) -> None:
-    data = memoryview(encode(message))
+def write_blocking(fd: int, message: dict, result: bytes | None = None) -> None:
+    data = memoryview(encode(message, result))
     while data:
         data = data[os.write(fd, data) :]
 

@@ -63,8 +63,9 @@ class PythonRuntime:
         broken = False
         try:
             worker.frames_out.write(protocol.encode({"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}))
-            reply = await asyncio.wait_for(protocol.read(worker.frames_in), self.spec.timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.spec.timeout):  # no task per event, as wait_for makes
+                reply = await protocol.read(worker.frames_in)
+        except TimeoutError:
             broken = True
             error = ExecutionError(f"Task timed out after {self.spec.timeout:.2f} seconds", error_type="Sandbox.Timedout")
             worker.logs.append(lambdalog.timeout_line(request_id, _now(), self.spec.timeout))

@@ -13,7 +13,6 @@ module speaks, and why it cannot run, is `wasm_module`'s business; one event's r
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import time
@@ -21,9 +20,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import lambdalog
 from ..distribution import FunctionSpec
 from ..errors import FunctionError, ThrottledError
-from . import Invocation
+from . import Invocation, codec
 from .wasm_env import FastEnvironment, WasiEnvironment, decode
 from .wasm_module import Abi, Loaded, load
 
@@ -94,7 +94,7 @@ class WasmRuntime:
 
     def _run(self, environment: Environment, event: dict) -> tuple[Any, int]:
         """In a pool thread: JSON out (UTF-8, as the ABIs promise), the wasm run, JSON back."""
-        output = environment.invoke(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(), self.spec.timeout)
+        output = environment.invoke(codec.dumps(event), self.spec.timeout)
         return decode(output.data), output.memory_bytes
 
     async def _acquire(self, loop: asyncio.AbstractEventLoop, request_id: str) -> tuple[Environment, float | None]:
@@ -141,15 +141,7 @@ class WasmRuntime:
                 self._idle.pop(0)[0].close()
 
     def _report(self, request_id: str, logs: list[str], error: FunctionError | None, duration_ms: float, memory_bytes: int, init_ms: float | None) -> None:
-        """Lambda's log lines for one invocation, to the function's logger."""
-        self.log.info("START RequestId: %s Version: %s", request_id, self.spec.version)
-        for line in logs:
-            self.log.info("%s", line)
-        if error is not None:
-            self.log.error("%s", json.dumps({"errorMessage": error.message, "errorType": error.error_type or type(error).__name__}))
-        self.log.info("END RequestId: %s", request_id)
-        init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
-        self.log.info(
-            "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s",
-            request_id, duration_ms, math.ceil(duration_ms), self.spec.memory_mb, math.ceil(memory_bytes / 2**20), init,
-        )
+        lambdalog.report(
+            self.log, request_id=request_id, version=self.spec.version, logs=logs, error=error,
+            duration_ms=duration_ms, memory_mb=self.spec.memory_mb, max_memory_mb=math.ceil(memory_bytes / 2**20), init_ms=init_ms,
+        )  # fmt: skip

@@ -10,7 +10,6 @@ unknown state).
 from __future__ import annotations
 
 import ctypes
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from wasmtime import ExitTrap, Func, FuncType, Instance, Store, Trap, WasiConfig, WasmtimeError
 
 from ..errors import ExecutionError, FunctionError, ValidationError
-from . import wasm_call
+from . import codec, wasm_call
 from .wasm_call import RawStore, Watchdog
 from .wasm_module import LOG_IMPORT, Loaded, engine
 
@@ -39,7 +38,7 @@ class Output:
 def decode(data: bytes) -> Any:
     """The result as JSON, or the 502 CloudFront gives for output it cannot parse."""
     try:
-        return json.loads(data.decode("utf-8"))
+        return codec.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ValidationError("The Lambda function returned invalid JSON: The JSON output is not parsable.") from None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import decimal
+import functools
 import importlib.util
 import io
 import json
@@ -104,13 +105,7 @@ class Context:
     """The fields of Lambda's Python context object (reference §7.2)."""
 
     def __init__(self, request_id: str, timeout_ms: int):
-        env = os.environ
-        self.function_name = env["AWS_LAMBDA_FUNCTION_NAME"]
-        self.function_version = env["AWS_LAMBDA_FUNCTION_VERSION"]
-        self.memory_limit_in_mb = env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]  # a string, as in Lambda
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}:{self.function_version}"
-        self.log_group_name = env["AWS_LAMBDA_LOG_GROUP_NAME"]
-        self.log_stream_name = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.__dict__.update(_function_fields())
         self.aws_request_id = request_id
         self.identity = Identity()
         self.client_context = None
@@ -120,11 +115,28 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def invoke(handler, message: dict, capture: Capture) -> dict:
+@functools.cache
+def _function_fields() -> dict[str, str]:
+    # Read once, as Lambda's runtime does at start-up: os.environ costs µs per lookup, per event.
+    env = os.environ
+    name, version = env["AWS_LAMBDA_FUNCTION_NAME"], env["AWS_LAMBDA_FUNCTION_VERSION"]
+    return {
+        "function_name": name,
+        "function_version": version,
+        "memory_limit_in_mb": env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],  # a string, as in Lambda
+        "invoked_function_arn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}:{version}",
+        "log_group_name": env["AWS_LAMBDA_LOG_GROUP_NAME"],
+        "log_stream_name": env["AWS_LAMBDA_LOG_STREAM_NAME"],
+    }
+
+
+def invoke(handler, message: dict, capture: Capture) -> tuple[dict, bytes | None]:
+    """The reply, and the result's JSON when there is one (protocol.encode splices it in)."""
     capture.request_id = message["request_id"]
     context = Context(message["request_id"], message["timeout_ms"])
+    result = None
     try:
-        reply = _marshal(handler(message["event"], context))
+        reply, result = _marshal(handler(message["event"], context))
     except SystemExit as e:
         reply = {"error": _error("Runtime.ExitError", f"Runtime exited with error: exit status {e.code}"), "broken": True}
     except MemoryError:
@@ -133,17 +145,17 @@ def invoke(handler, message: dict, capture: Capture) -> dict:
         reply = _exception(e, capture)
     reply["logs"] = capture.take()
     reply["max_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return reply
+    return reply, result
 
 
-def _marshal(result) -> dict:
+def _marshal(result) -> tuple[dict, bytes | None]:
     if isinstance(result, (bytes, bytearray)):
         # The Lambda runtime passes bytes through unserialised; CloudFront then rejects them.
-        return {"result_bytes": base64.b64encode(result).decode()}
+        return {"result_bytes": base64.b64encode(result).decode()}, None
     try:
-        return {"result": json.loads(json.dumps(result, default=_decimal))}
-    except (TypeError, ValueError, RecursionError) as e:
-        return {"error": _error("Runtime.MarshalError", f"Unable to marshal response: {e}")}
+        return {}, json.dumps(result, default=_decimal, ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError, RecursionError) as e:  # UnicodeEncodeError (a lone surrogate) is a ValueError
+        return {"error": _error("Runtime.MarshalError", f"Unable to marshal response: {e}")}, None
 
 
 def _decimal(value):
@@ -192,7 +204,7 @@ def serve(file: Path, function: str, in_fd: int, out_fd: int) -> None:
         return
     write_blocking(out_fd, {"ready": True, "init_ms": (time.perf_counter() - started) * 1000, "logs": capture.take()})
     while (message := read_blocking(in_fd)) is not None:
-        write_blocking(out_fd, invoke(function_handler, message, capture))
+        write_blocking(out_fd, *invoke(function_handler, message, capture))
 
 
 def check(file: Path, function: str) -> None:
