@@ -1,6 +1,7 @@
-"""Median µs per wasm invocation for a ~1 KB viewer-request event, fast ABI and WASI ABI.
+"""Median µs per wasm invocation for a ~1 KB viewer-request event, fast ABI and WASI ABI, beside
+the same header work in Python, called in this process and through a worker process.
 
-    python3 bench/wasm_bench.py [--rounds 5] [--calls 2000]      (after pip install -e .)
+    PYTHONPATH=. python3 bench/wasm_bench.py [--rounds 5] [--calls 2000]
 
 Three levels per module, each including the one before:
 - "ABI": one environment called in a loop on this thread, event bytes in, result bytes out. This
@@ -10,7 +11,9 @@ Three levels per module, each including the one before:
 - "runtime.invoke": `WasmRuntime.invoke` from the event loop, as the proxy calls it: the above plus
   the hop to the runtime's thread pool and back, environment bookkeeping and the log lines
   (formatted, not written). "hop" is that hop alone, for a function that does nothing.
-Each round times every call on its own and takes the median; the table gives the rounds' range.
+For Python (bench/hooks.py), "ABI only" is the handler call alone and "+ JSON" adds the event and
+result through json, as a worker needs; "runtime.invoke" is `PythonRuntime.invoke`, through a
+worker process. Each round times every call on its own and takes the median; the table gives the rounds' range.
 The machine is shared and noisy (../shared/wasm-notes.md): read the numbers as orders of magnitude.
 """
 
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
+import importlib
 import json
 import logging
 import statistics
@@ -28,11 +33,12 @@ from pathlib import Path
 from edgehooks import events
 from edgehooks.distribution import FunctionSpec
 from edgehooks.messages import Request
-from edgehooks.runtimes import create
+from edgehooks.runtimes import codec, create
 from edgehooks.runtimes.wasm_env import FastEnvironment, WasiEnvironment, decode
 from edgehooks.runtimes.wasm_module import Abi, load
 
 HOOKS = Path(__file__).resolve().parent.parent / "hooks" / "wasm"
+PYTHON_HOOK = Path(__file__).resolve().parent / "hooks.py"  # the same header work in Python
 MODULES = ["add_header.fast.wasm", "hello.wat", "add_header.wasi.wasm", "hello_wasi.wat"]
 TARGET_US = {Abi.FAST: 20, Abi.WASI: 150}
 MEMORY, TIMEOUT = 128 << 20, 3.0
@@ -70,10 +76,10 @@ def environment_level(path: Path, event: dict, calls: int) -> tuple[float, float
     """(ABI, ABI + JSON) medians."""
     loaded = load(path)
     environment = FastEnvironment(loaded, MEMORY, TIMEOUT) if loaded.abi is Abi.FAST else WasiEnvironment(loaded, MEMORY)
-    data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    data = codec.dumps(event)
 
     def with_json() -> None:
-        decode(environment.invoke(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(), TIMEOUT).data)
+        decode(environment.invoke(codec.dumps(event), TIMEOUT).data)
 
     try:
         return median_us(lambda: environment.invoke(data, TIMEOUT), calls), median_us(with_json, calls)
@@ -92,8 +98,18 @@ async def hop(calls: int) -> float:
     return statistics.median(times) / 1000
 
 
-async def runtime_level(path: Path, event: dict, calls: int) -> float:
-    runtime = create(FunctionSpec("bench", wasm=path, concurrency=1))
+def python_level(event: dict, calls: int) -> tuple[float, float]:
+    """bench/hooks.py's viewer_request in this process: (the call alone, with the JSON both ways)."""
+    handler = importlib.import_module("hooks").viewer_request
+
+    def with_json() -> None:
+        json.loads(json.dumps(handler(json.loads(json.dumps(event)), None)))
+
+    return median_us(lambda: handler(copy.deepcopy(event), None), calls) - median_us(lambda: copy.deepcopy(event), calls), median_us(with_json, calls)
+
+
+async def runtime_level(spec: FunctionSpec, event: dict, calls: int) -> float:
+    runtime = create(spec)
     await runtime.start()
     times = []
     try:
@@ -124,10 +140,14 @@ def main() -> None:
         path = HOOKS / name
         abi = load(path).abi
         levels = [environment_level(path, event, args.calls) for _ in range(args.rounds)]
-        runtime = [asyncio.run(runtime_level(path, event, args.calls)) for _ in range(args.rounds)]
+        runtime = [asyncio.run(runtime_level(FunctionSpec("bench", wasm=path, concurrency=1), event, args.calls)) for _ in range(args.rounds)]
         raw, with_json = [lv[0] for lv in levels], [lv[1] for lv in levels]
         verdict = "met" if statistics.median(raw) <= TARGET_US[abi] else "missed"
         print(f"| {name} | {abi.value} | {spread(raw)} | {spread(with_json)} | {spread(runtime)} | ≤ {TARGET_US[abi]}: {verdict} |")
+    levels = [python_level(event, args.calls) for _ in range(args.rounds)]
+    spec = FunctionSpec("bench", handler_file=PYTHON_HOOK, handler_function="viewer_request", concurrency=1)
+    worker = [asyncio.run(runtime_level(spec, event, args.calls)) for _ in range(args.rounds)]
+    print(f"| bench/hooks.py (worker process) | Python | {spread([lv[0] for lv in levels])} | {spread([lv[1] for lv in levels])} | {spread(worker)} | – |")
     print(f"\nhop (run_in_executor of a no-op): {spread([asyncio.run(hop(args.calls)) for _ in range(args.rounds)])} µs")
 
 
