@@ -9,7 +9,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from aiohttp import http_parser, web, web_protocol
+from aiohttp import http_exceptions, http_parser, web, web_protocol
 
 from . import runtimes
 from .admin import Admin
@@ -23,9 +23,27 @@ from .target import BadTarget, split_target
 log = logging.getLogger("edgehooks.server")
 access_log = logging.getLogger("edgehooks.access")
 
-# llhttp, aiohttp's C parser, rejects extension methods (PURGE works, FOO does not), but a CDN must
-# forward any method token to the origin as CloudFront does; the pure-Python parser accepts them.
-web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
+
+class ViewerParser(http_parser.HttpRequestParserPy):
+    """aiohttp's pure-Python request parser, with every malformed message a parse error.
+
+    The pure-Python parser, not llhttp: llhttp rejects extension methods (PURGE works, FOO does
+    not), but a CDN must forward any method token to the origin as CloudFront does. Its URL
+    parsing (yarl) raises IndexError/ValueError on some absolute-form targets; aiohttp treats only
+    its own exceptions as a bad request, so those would drop the connection with a traceback
+    instead of answering 400.
+    """
+
+    def parse_message(self, lines):  # type: ignore[override]
+        try:
+            return super().parse_message(lines)
+        except http_exceptions.HttpProcessingError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            raise http_exceptions.InvalidURLError(f"malformed request target: {e}") from None
+
+
+web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 
 
 class _ViewerConnection(web_protocol.RequestHandler):
