@@ -15,6 +15,7 @@ from . import runtimes
 from .admin import Admin
 from .cache import MemoryStore
 from .distribution import Distribution
+from .listen import bind
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
 from .pipeline import Pipeline, error_response, new_request_id
@@ -110,19 +111,14 @@ class Node:
         return node
 
     async def start(self, listen: str | None = None) -> str:
-        host, port = split_listen(listen or self.dist.server.listen)
         await self.pipeline.origins.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
+        self.url = await bind(self.runner, listen or self.dist.server.listen)
         if self.admin is not None:
-            await self.admin.start(*split_listen(self.admin.settings.listen))
+            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -148,11 +144,6 @@ class Node:
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
         )
         return await send(viewer, response)
-
-
-def split_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def to_request(viewer: web.BaseRequest) -> Request:

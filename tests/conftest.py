@@ -12,6 +12,8 @@ import pytest
 from aiohttp import web
 
 from edgehooks import config
+from edgehooks.distribution import FunctionSpec
+from edgehooks.runtimes import check, create
 from edgehooks.server import Node
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +91,23 @@ async def edgehooks(tmp_path):
     for proxy in started:
         await proxy.client.aclose()
         await proxy.node.close()
+
+
+@pytest.fixture
+async def start_runtime():
+    """Start a function's runtime from its spec, after the start-up check a config load does."""
+    started = []
+
+    async def start(spec: FunctionSpec):
+        assert check(spec) is None
+        rt = create(spec)
+        await rt.start()
+        started.append(rt)
+        return rt
+
+    yield start
+    for rt in started:
+        await rt.close()
 
 
 def repo_path(*parts: str) -> Path:

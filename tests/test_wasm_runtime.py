@@ -24,25 +24,19 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-async def runtime(tmp_path):
+def runtime(tmp_path, start_runtime):
     """Start a runtime for a module given as a path or as WAT text."""
-    started = []
+    written = []
 
-    async def start(module: str | Path, **settings):
+    def start(module: str | Path, **settings):
         if isinstance(module, str):
-            path = tmp_path / f"m{len(started)}.wat"
+            path = tmp_path / f"m{len(written)}.wat"
             path.write_text(module)
+            written.append(path)
             module = path
-        spec = FunctionSpec("f", wasm=module, **settings)
-        assert check(spec) is None
-        rt = create(spec)
-        await rt.start()
-        started.append(rt)
-        return rt
+        return start_runtime(FunctionSpec("f", wasm=module, **settings))
 
-    yield start
-    for rt in started:
-        await rt.close()
+    return start
 
 
 def headers(result: dict) -> dict[str, str]:
