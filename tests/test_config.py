@@ -209,8 +209,8 @@ ERRORS = [
     (HEAD + DEFAULT + "viewer-request = 'g'\n", ':8: behaviors[0].viewer-request: unknown function "g"; defined [functions.NAME]: f'),
     ('[origins.site]\nurl = "http://h"\n' + DEFAULT + "origin-request = { function = 'f' }\n", ':6: behaviors[0].origin-request.function: unknown function "f"; no [functions.NAME] is defined'),
     # handlers
-    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function"'),
-    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function"'),
+    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
     (HEAD.replace("h.py:handler", "missing.py:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.py" does not exist ({dir}/missing.py)'),
     ('[origins.site]\nurl = "http://h"\n[functions.f]\nwasm = "f.wasm"\n' + DEFAULT, ':4: functions.f.wasm: wasm file "f.wasm" does not exist ({dir}/f.wasm)'),
     (HEAD + "wasm = 'f.wasm'\n" + DEFAULT, ":5: functions.f.wasm: has both handler and wasm: give exactly one"),
