@@ -268,7 +268,7 @@ def test_default_config_path_is_the_repositorys():
 
 
 @needs_python_runtime
-@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml"])
+@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml", "edgehooks-js.toml", "experiments-js.toml"])
 def test_shipped_configs_load(name):
     dist = load(config.default_config_path().parent / name)
     assert dist.behaviors[-1].path == "*"
