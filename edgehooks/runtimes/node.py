@@ -26,8 +26,8 @@ class NodeMissing(Exception):
     pass
 
 
-def find_node() -> tuple[str, int]:
-    """The `node` on PATH and its major version; NodeMissing says why there is no usable one."""
+def find_node() -> tuple[str, int, str]:
+    """The `node` on PATH, its major version and `prlimit`; NodeMissing says why they cannot run handlers."""
     node = shutil.which("node")
     if node is None:
         raise NodeMissing(f'no "node" on PATH: JavaScript handlers need Node.js {MIN_VERSION} or newer')
@@ -40,19 +40,22 @@ def find_node() -> tuple[str, int]:
         raise NodeMissing(f"{node} --version printed {version!r}, not a Node.js version")
     if int(m[1]) < MIN_VERSION:
         raise NodeMissing(f"{node} is Node.js {version}: JavaScript handlers need Node.js {MIN_VERSION} or newer")
-    return node, int(m[1])
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        raise NodeMissing('no "prlimit" on PATH (from util-linux): it sets the memory limit of Node.js workers')
+    return node, int(m[1]), prlimit
 
 
 class NodeRuntime(process.ProcessRuntime):
     def __init__(self, spec: FunctionSpec):
-        self.node, major = find_node()
+        self.node, major, self.prlimit = find_node()
         super().__init__(spec, lambda_environment(spec, major))
 
     def command(self, in_fd: int, out_fd: int) -> list[str]:
         spec = self.spec
         limit = (BASELINE_MB + spec.memory_mb) << 20
         return [
-            "prlimit", f"--data={limit}", "--",
+            self.prlimit, f"--data={limit}", "--",
             self.node, f"--max-old-space-size={spec.memory_mb}", str(WORKER),
             str(spec.handler_file), spec.handler_function or "handler", str(in_fd), str(out_fd),
         ]  # fmt: skip
@@ -66,7 +69,7 @@ def lambda_environment(spec: FunctionSpec, major: int) -> dict[str, str]:
 def check(spec: FunctionSpec) -> str | None:
     """Load the module in a throwaway node process and confirm the export is a function."""
     try:
-        node, major = find_node()
+        node, major, _ = find_node()
     except NodeMissing as e:
         return str(e)
     command = [node, str(WORKER), "--check", str(spec.handler_file), spec.handler_function or "handler"]
