@@ -14,7 +14,6 @@ import pytest
 from edgehooks import config
 from edgehooks.distribution import ConfigError, FunctionSpec
 from edgehooks.errors import ExecutionError
-from edgehooks.runtimes import check, create
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -86,24 +85,16 @@ exports.syncReturn = (event) => ({ style: 'ignored by Lambda' });
 
 
 @pytest.fixture
-async def runtime(tmp_path):
+def runtime(tmp_path, start_runtime):
     """Start a runtime for a handler in a file of `source` (default: HANDLER above)."""
-    started = []
 
     async def start(function: str = "handler", source: str = HANDLER, file: str = "h.js", **settings):
         path = tmp_path / file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
-        spec = FunctionSpec("f", f"{file}:{function}", path, function, **{"timeout": 2.0, **settings})
-        assert check(spec) is None
-        rt = create(spec)
-        await rt.start()
-        started.append(rt)
-        return rt
+        return await start_runtime(FunctionSpec("f", f"{file}:{function}", path, function, **{"timeout": 2.0, **settings}))
 
-    yield start
-    for rt in started:
-        await rt.close()
+    return start
 
 
 async def test_context_has_lambdas_node_fields_and_module_state_survives(runtime):
