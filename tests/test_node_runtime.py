@@ -76,6 +76,15 @@ exports.callback = (event, context, callback) => {
   callback(null, { style: 'callback', event });
 };
 
+exports.twice = (event, context, callback) => {
+  if (event.wait) {
+    setTimeout(() => {}, event.wait);
+    return callback(null, event.n);
+  }
+  setTimeout(() => callback(null, 'late'), 100); // lands in the next invocation
+  context.succeed(event.n); // answers at once, timer pending
+};
+
 exports.callbackError = (event, context, callback) => callback(new Error('via callback'));
 
 exports.legacy = (event, context) => context.succeed({ style: 'legacy', event });
@@ -126,6 +135,12 @@ async def test_the_callback_answer_waits_for_the_event_loop_unless_told_not_to(r
     assert any(line.endswith("\tINFO\ttimer done") for line in waited.logs)
     answered_at_once = await rt.invoke({"noWait": True}, hook="viewer-request")
     assert not any("timer done" in line for line in answered_at_once.logs)
+
+
+async def test_a_late_callback_call_cannot_answer_the_next_invocation(runtime):
+    rt = await runtime("twice")
+    assert (await rt.invoke({"n": 1}, hook="viewer-request")).result == 1
+    assert (await rt.invoke({"n": 2, "wait": 1000}, hook="viewer-request")).result == 2
 
 
 async def test_a_plain_return_value_is_ignored_as_lambda_does(runtime):

@@ -194,6 +194,7 @@ function invoke(handler, message, input, outFd) {
     else succeed(result);
   });
   const callback = (error, result) => {
+    if (answered) return; // a late call must not take over the next invocation's answer
     if (error !== undefined && error !== null) return fail(error);
     if (!context.callbackWaitsForEmptyEventLoop) return succeed(result);
     onEmptyLoop = () => setImmediate(() => succeed(result));
