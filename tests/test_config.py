@@ -212,6 +212,8 @@ ERRORS = [
     (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
     (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
     (HEAD.replace("h.py:handler", "missing.py:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.py" does not exist ({dir}/missing.py)'),
+    (HEAD.replace("h.py:handler", "h.ts:handler") + DEFAULT, ':4: functions.f.handler: "h.ts:handler" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "missing.mjs:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.mjs" does not exist ({dir}/missing.mjs)'),
     ('[origins.site]\nurl = "http://h"\n[functions.f]\nwasm = "f.wasm"\n' + DEFAULT, ':4: functions.f.wasm: wasm file "f.wasm" does not exist ({dir}/f.wasm)'),
     (HEAD + "wasm = 'f.wasm'\n" + DEFAULT, ":5: functions.f.wasm: has both handler and wasm: give exactly one"),
     # origins
