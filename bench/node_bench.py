@@ -32,20 +32,21 @@ def spec(file: str) -> FunctionSpec:
     return FunctionSpec("bench", f"{file}:handler", HOOKS / file, "handler", concurrency=1, provisioned=0)
 
 
+async def timed(runtime, event: dict) -> float:
+    started = time.perf_counter()
+    await runtime.invoke(event, hook="viewer-request")
+    return time.perf_counter() - started
+
+
 async def warm_us(file: str, calls: int) -> float:
     runtime = create(spec(file))
     await runtime.start()
     event = sample_event()
     try:
-        await runtime.invoke(event, hook="viewer-request")  # the cold start is not part of it
-        times = []
-        for _ in range(calls):
-            started = time.perf_counter()
-            await runtime.invoke(event, hook="viewer-request")
-            times.append(time.perf_counter() - started)
+        await timed(runtime, event)  # the cold start is not part of it
+        return statistics.median([await timed(runtime, event) for _ in range(calls)]) * 1e6
     finally:
         await runtime.close()
-    return statistics.median(times) * 1e6
 
 
 async def cold_ms(file: str, starts: int) -> float:
@@ -53,9 +54,7 @@ async def cold_ms(file: str, starts: int) -> float:
     for _ in range(starts):
         runtime = create(spec(file))
         await runtime.start()
-        started = time.perf_counter()
-        await runtime.invoke(sample_event(), hook="viewer-request")
-        times.append(time.perf_counter() - started)
+        times.append(await timed(runtime, sample_event()))
         await runtime.close()
     return statistics.median(times) * 1e3
 
