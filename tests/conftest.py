@@ -11,9 +11,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from edgehooks import config
+from edgehooks import config, runtimes
 from edgehooks.distribution import FunctionSpec
-from edgehooks.runtimes import check, create
 from edgehooks.server import Node
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,19 +94,19 @@ async def edgehooks(tmp_path):
 
 @pytest.fixture
 async def start_runtime():
-    """Start a function's runtime from its spec, after the start-up check a config load does."""
-    started = []
+    """Check, create and start a function's runtime on its own, as the proxy would; closed after the test."""
+    started: list[runtimes.Runtime] = []
 
-    async def start(spec: FunctionSpec):
-        assert check(spec) is None
-        rt = create(spec)
-        await rt.start()
-        started.append(rt)
-        return rt
+    async def start(spec: FunctionSpec) -> runtimes.Runtime:
+        assert runtimes.check(spec) is None
+        runtime = runtimes.create(spec)
+        await runtime.start()
+        started.append(runtime)
+        return runtime
 
     yield start
-    for rt in started:
-        await rt.close()
+    for runtime in started:
+        await runtime.close()
 
 
 def repo_path(*parts: str) -> Path:

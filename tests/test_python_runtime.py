@@ -112,9 +112,8 @@ def handler_file(tmp_path) -> Path:
 
 @pytest.fixture
 def runtime(handler_file, start_runtime):
-    def start(function: str, **settings):
-        spec = FunctionSpec("f", handler=f"handlers.py:{function}", handler_file=handler_file, handler_function=function, **settings)
-        return start_runtime(spec)
+    async def start(function: str, **settings):
+        return await start_runtime(FunctionSpec("f", handler=f"handlers.py:{function}", handler_file=handler_file, handler_function=function, **settings))
 
     return start
 

@@ -9,7 +9,7 @@ import pytest
 
 from edgehooks.distribution import FunctionSpec
 from edgehooks.errors import ExecutionError, ThrottledError, ValidationError
-from edgehooks.runtimes import check, create, wasm_module
+from edgehooks.runtimes import check, wasm_module
 from tests import wasm_modules as wat
 from tests.conftest import repo_path
 
@@ -26,15 +26,13 @@ def cache_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def runtime(tmp_path, start_runtime):
     """Start a runtime for a module given as a path or as WAT text."""
-    written = []
 
-    def start(module: str | Path, **settings):
+    async def start(module: str | Path, **settings):
         if isinstance(module, str):
-            path = tmp_path / f"m{len(written)}.wat"
+            path = tmp_path / f"m{len(list(tmp_path.glob('m*.wat')))}.wat"
             path.write_text(module)
-            written.append(path)
             module = path
-        return start_runtime(FunctionSpec("f", wasm=module, **settings))
+        return await start_runtime(FunctionSpec("f", wasm=module, **settings))
 
     return start
 
