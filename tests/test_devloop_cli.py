@@ -119,4 +119,4 @@ def test_check_reports_a_broken_handler_as_serve_does_and_exits_2(tmp_path):
     checked = edgehooks("check", "--config", str(config))
     served = edgehooks("serve", "--config", str(config), "--listen", "127.0.0.1:0")
     assert checked.returncode == served.returncode == 2
-    assert checked.stderr == served.stderr and f"{config}:4: functions.f.handler: cannot load h.py:handler: Syntax error in module" in checked.stderr
+    assert checked.stderr == served.stderr and f"{config}:4: functions.f.handler: cannot load h.py:handler: Runtime.UserCodeSyntaxError: Syntax error" in checked.stderr
