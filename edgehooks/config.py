@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import runtimes
+import dataclasses
+
+from . import runtimes, versions
 from .distribution import (
     HOOK_POINTS,
     AdminSettings,
@@ -52,7 +54,8 @@ def default_config_path() -> Path:
     return Path(__file__).parent.parent / "config" / "edgehooks.toml"
 
 
-def load(path: str | Path) -> Distribution:
+def load(path: str | Path, numbering: versions.Numbering | None = None) -> Distribution:
+    """`numbering`: a reloading process passes the same one each time, so new code gets a new number."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -66,6 +69,7 @@ def load(path: str | Path) -> Distribution:
     dist = _distribution(doc, at, path.resolve())
     _check_references(dist, at)
     _apply_hook_limits(dist, at)
+    _resolve_versions(dist, at, numbering or versions.Numbering())
     _check_handlers(dist, at)
     return dist
 
@@ -432,7 +436,19 @@ FUNCTION = {
     "provisioned": _integer(0),
 }
 
-HOOK = {"function": _string, "include_body": _boolean}
+def _weights(value: Any, at: _At) -> dict[str, int]:
+    _expect(value, (dict,), 'a table of version = weight, such as { "3" = 90, "4" = 10 }')
+    weights = {}
+    for version, weight in value.items():
+        if not (version.isdigit() or version == "latest"):
+            raise (at / version).error('a version is a published number such as "3", or "latest"')
+        weights[version] = _parse(_integer(0, 100), weight, at / version)
+    if sum(weights.values()) != 100:
+        raise ValueError(f"the weights add up to {sum(weights.values())}; they must add up to 100")
+    return weights
+
+
+HOOK = {"function": _string, "include_body": _boolean, "versions": _weights, "sticky_cookie": _string}
 
 CACHE_POLICY = {
     "min_ttl": _seconds(0),
@@ -484,15 +500,27 @@ def _function(name: str, value: Any, at: _At) -> FunctionSpec:
 def _hook(hook: str) -> Parser:
     def parse(value: Any, at: _At) -> HookBinding:
         if isinstance(value, str):
-            return HookBinding(_string(value, at), where=at.where)
+            function, version = _qualified(_string(value, at))
+            return HookBinding(function, where=at.where, version=version)
         if not isinstance(value, dict):
             raise ValueError(f'expected a function name or {{ function = "name", include_body = true }}, got {_describe(value)}')
         fields = _fields(value, at, HOOK, required=("function",))
         if fields.get("include_body") and hook not in REQUEST_HOOKS:
             raise (at / "include_body").error(f"include_body is only allowed on {' and '.join(REQUEST_HOOKS)} (CloudFront refuses it on {hook})")
-        return HookBinding(**fields, where=(at / "function").where)
+        function, version = _qualified(fields.pop("function"))
+        if version is not None and "versions" in fields:
+            raise (at / "versions").error(f'the function is already pinned to version {version}: give "name:N" or versions, not both')
+        if "sticky_cookie" in fields and "versions" not in fields:
+            raise (at / "sticky_cookie").error("only a split between versions (versions = { ... }) uses a sticky cookie")
+        return HookBinding(function, **fields, where=(at / "function").where, version=version)
 
     return parse
+
+
+def _qualified(name: str) -> tuple[str, str | None]:
+    """"name:3" -> ("name", "3"), Lambda's qualified function name; "name" -> ("name", None)."""
+    function, colon, version = name.rpartition(":")
+    return (function, version) if colon and version.isdigit() else (name, None)
 
 
 def _cache_policy(value: Any, at: _At) -> CachePolicy:
@@ -606,10 +634,53 @@ def _apply_hook_limits(dist: Distribution, at: _At) -> None:
             spec.timeout = limit
 
 
+def _resolve_versions(dist: Distribution, at: _At, numbering: versions.Numbering) -> None:
+    """Number each function's live code and add the published versions behaviors use, as
+    "name:N" entries of dist.functions; each binding gets its targets (see versions.py)."""
+    root = versions.folder(dist.source)
+    published = {name: versions.published(root, name) for name in dist.functions}
+    for name, spec in dist.functions.items():
+        spec.version = str(numbering.live(name, spec.wasm or spec.handler_file, published[name]))
+    for b in dist.behaviors:
+        for hook, binding in b.hooks.items():
+            if binding.version is not None:
+                binding.targets = ((_version_key(dist, published, binding.function, binding.version, binding.where), 100),)
+            elif binding.versions:
+                versions_at = (at / "behaviors")[b.index] / hook / "versions"
+                binding.targets = tuple(
+                    (_version_key(dist, published, binding.function, version, (versions_at / version).where), weight)
+                    for version, weight in binding.versions.items()
+                )
+            else:
+                binding.targets = ((binding.function, 100),)
+
+
+def _version_key(dist: Distribution, published: dict[str, dict[int, Path]], function: str, version: str, where: Where) -> str:
+    """The key in dist.functions of one version of `function`, added from its snapshot if need be."""
+    live = dist.functions[function]
+    if version in ("latest", live.version):
+        return function  # the live code: no second runtime for the same content
+    snapshots = published[function]
+    if int(version) not in snapshots:
+        known = ", ".join(map(str, snapshots)) or "none"
+        raise ConfigError(where, f"unknown version {version} of function {json.dumps(function)}; published: {known}, live code: {live.version} (`edgehooks publish {function}` publishes it)")
+    key = f"{function}:{version}"
+    if key not in dist.functions:
+        code = snapshots[int(version)]
+        if live.wasm is not None:
+            snapshot = dataclasses.replace(live, wasm=code, version=version, where=where)
+        else:
+            snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, version=version, where=where)
+        dist.functions[key] = snapshot
+    return key
+
+
 def _check_handlers(dist: Distribution, at: _At) -> None:
     # Last, because it starts a process per function: cheap mistakes are reported first.
     for name, spec in dist.functions.items():
         reason = runtimes.check(spec)
         if reason:
             key, code = ("wasm", spec.wasm.name) if spec.wasm else ("handler", spec.handler)
+            if name != spec.name:  # a published version: reported where a behavior asks for it
+                raise ConfigError(spec.where, f"cannot load version {spec.version} of {spec.name} ({code}): {reason}")
             raise (at / "functions" / name / key).error(f"cannot load {code}: {reason}")

@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from . import events, paths, validation
+from . import canary, events, paths, validation
 from .cache import Entry, Store, cache_key
 from .cache import freshness
 from .distribution import Behavior, Distribution, HookBinding
@@ -182,7 +182,7 @@ class Pipeline:
     async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
         started = time.perf_counter()
         try:
-            invocation = await self.functions[hook.function].invoke(event, hook=event_type)
+            invocation = await self.functions[canary.choose(hook, event)].invoke(event, hook=event_type)
         finally:
             timing.hooks.append((event_type, (time.perf_counter() - started) * 1000))
         return invocation.result
