@@ -69,8 +69,8 @@ def load(path: str | Path, numbering: versions.Numbering | None = None) -> Distr
     dist = _distribution(doc, at, path.resolve())
     _check_references(dist, at)
     _apply_hook_limits(dist, at)
+    _check_handlers(dist, at)  # before numbering: code that does not load gets no version number
     _resolve_versions(dist, at, numbering or versions.Numbering())
-    _check_handlers(dist, at)
     return dist
 
 
@@ -640,7 +640,10 @@ def _resolve_versions(dist: Distribution, at: _At, numbering: versions.Numbering
     root = versions.folder(dist.source)
     published = {name: versions.published(root, name) for name in dist.functions}
     for name, spec in dist.functions.items():
-        spec.version = str(numbering.live(name, spec.wasm or spec.handler_file, published[name]))
+        number, copy = numbering.live(name, spec.wasm or spec.handler_file, published[name])
+        spec.version = str(number)
+        if spec.wasm is None:
+            spec.code = copy  # wasm needs none: a runtime compiles its module once, at start
     for b in dist.behaviors:
         for hook, binding in b.hooks.items():
             if binding.version is not None:
@@ -671,16 +674,17 @@ def _version_key(dist: Distribution, published: dict[str, dict[int, Path]], func
             snapshot = dataclasses.replace(live, wasm=code, version=version, where=where)
         else:
             snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, version=version, where=where)
+        reason = runtimes.check(snapshot)
+        if reason:
+            raise ConfigError(where, f"cannot load version {version} of {function} ({code}): {reason}")
         dist.functions[key] = snapshot
     return key
 
 
 def _check_handlers(dist: Distribution, at: _At) -> None:
-    # Last, because it starts a process per function: cheap mistakes are reported first.
+    # It starts a process per function, so it comes after the cheap checks of the file itself.
     for name, spec in dist.functions.items():
         reason = runtimes.check(spec)
         if reason:
             key, code = ("wasm", spec.wasm.name) if spec.wasm else ("handler", spec.handler)
-            if name != spec.name:  # a published version: reported where a behavior asks for it
-                raise ConfigError(spec.where, f"cannot load version {spec.version} of {spec.name} ({code}): {reason}")
             raise (at / "functions" / name / key).error(f"cannot load {code}: {reason}")

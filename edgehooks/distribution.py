@@ -62,6 +62,9 @@ class FunctionSpec:
     provisioned: int = 0  # environments kept warm from start-up
     version: str = "1"
     where: Where | None = None
+    # What a new environment loads: a copy of handler_file's content for this version, so that an
+    # edit on disk cannot change a running version (see versions.Numbering); None: handler_file.
+    code: Path | None = None
 
 
 @dataclass

@@ -56,20 +56,32 @@ def publish(root: Path, function: str, code: Path) -> tuple[int, bool]:
 
 
 class Numbering:
-    """The numbers this process gave live code: new content gets the next free number."""
+    """The numbers this process gave live code: new content gets the next free number.
 
-    def __init__(self) -> None:
+    With `copies` (a folder the process owns), each numbered content is also copied there, so
+    that a version keeps starting environments with its own code after the file is edited.
+    """
+
+    def __init__(self, copies: Path | None = None) -> None:
         self._seen: dict[str, dict[str, int]] = {}  # function -> content digest -> number
+        self._copies = copies
 
-    def live(self, function: str, code: Path, snapshots: dict[int, Path]) -> int:
+    def live(self, function: str, code: Path, snapshots: dict[int, Path]) -> tuple[int, Path | None]:
+        """The version number of `code`'s content, and its frozen copy (None without `copies`)."""
         content = digest(code)
-        same = _same_content(snapshots, content)
-        if same is not None:
-            return same
-        seen = self._seen.setdefault(function, {})
-        if content not in seen:
-            seen[content] = max([*snapshots, *seen.values()], default=0) + 1
-        return seen[content]
+        number = _same_content(snapshots, content)
+        if number is None:
+            seen = self._seen.setdefault(function, {})
+            if content not in seen:
+                seen[content] = max([*snapshots, *seen.values()], default=0) + 1
+            number = seen[content]
+        if self._copies is None:
+            return number, None
+        copy = self._copies / function / content / code.name
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(code, copy)
+        return number, copy
 
 
 def _same_content(snapshots: dict[int, Path], content: str) -> int | None:

@@ -8,10 +8,10 @@ from .. import config
 from ..distribution import ConfigError, Distribution
 
 
-def load_or_exit(path: str | None) -> Distribution:
+def load_or_exit(path: str | None, numbering=None) -> Distribution:
     """The distribution at `path` (default: the repository's), or exit 2 with the config error."""
     try:
-        return config.load(path or config.default_config_path())
+        return config.load(path or config.default_config_path(), numbering)
     except ConfigError as e:
         print(f"edgehooks: {e}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -95,7 +95,7 @@ class PythonRuntime:
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "edgehooks.runtimes.worker",
-                str(self.spec.handler_file), self.spec.handler_function or "handler", str(to_child[0]), str(from_child[1]),
+                str(self.spec.code or self.spec.handler_file), self.spec.handler_function or "handler", str(to_child[0]), str(from_child[1]),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(to_child[0], from_child[1]), env=self._env, cwd=self.spec.handler_file.parent,
                 start_new_session=True,  # its own process group: a timeout kills what it forked too
