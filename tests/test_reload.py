@@ -75,6 +75,13 @@ async def test_edits_reload_under_load_and_a_broken_edit_keeps_the_old_version(t
 
         handler.write_text(HANDLER % "D")  # fixed: the next version (the broken edit got no number)
         await until("D 3")
+
+        # The config changes to a function in a new file, which is then watched too.
+        (tmp_path / "g.py").write_text(HANDLER % "G")
+        (tmp_path / "edgehooks.toml").write_text(CONFIG.replace('viewer-request = "f"', 'viewer-request = "g"') + '[functions.g]\nhandler = "g.py:handler"\n')
+        await until("G 1")
+        (tmp_path / "g.py").write_text(HANDLER % "H")
+        await until("H 2")
         running = False
         await asyncio.gather(*viewers)
     finally:
@@ -82,7 +89,7 @@ async def test_edits_reload_under_load_and_a_broken_edit_keeps_the_old_version(t
         process.wait(timeout=20)
     assert process.returncode == 0
     assert all(status == 200 for status, _ in answers), [a for a in answers if a[0] != 200][:5]
-    assert {body for _, body in answers} == {"A 1", "B 2", "D 3"}
+    assert {body for _, body in answers} == {"A 1", "B 2", "D 3", "G 1", "H 2"}
     text = log.read_text()
     assert "reloaded" in text and "f v1 -> v2" in text and "f v2 -> v3" in text
     assert "Version: 3" in text  # the START lines carry the version
