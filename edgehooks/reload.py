@@ -41,6 +41,7 @@ class Reloader:
     async def run(self) -> None:
         """Watch and reload until cancelled. The folders are watched, not the files: editors
         often replace a file rather than write it in place."""
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)  # our own line says what a change did
         while True:
             files = {str(f) for f in self.watched()}
             folders = {str(Path(f).parent) for f in files}
@@ -55,7 +56,10 @@ class Reloader:
         except ConfigError as e:
             log.error("reload failed, still serving the previous version: %s", e)
             return False
-        before = {key: spec.version for key, spec in self.node.dist.functions.items()}
+        old = self.node.dist
+        if (dist.server.listen, dist.admin) != (old.server.listen, old.admin) or dist.cache != old.cache:
+            log.warning("%s: [server] listen, [admin] and [cache] changes take effect at the next start", self.path)
+        before = {key: spec.version for key, spec in old.functions.items()}
         await swap(self.node, dist)
         changes = [f"{key} v{before.get(key, '-')} -> v{spec.version}" for key, spec in dist.functions.items() if before.get(key) != spec.version]
         log.info("reloaded %s%s", self.path, f": {', '.join(changes)}" if changes else "")

@@ -102,23 +102,25 @@ async def run(spec: FunctionSpec, event_type: str, event: dict) -> Result:
     return result
 
 
-class _Lines(list):
-    """The messages a logger writes while in the `with` block, kept here instead of propagated."""
+class _Lines(logging.Handler):
+    """The messages a logger writes while in the `with` block, kept in a list instead of propagated."""
 
     def __init__(self, name: str):
         super().__init__()
         self.logger = logging.getLogger(name)
-        self.handler = logging.Handler(logging.DEBUG)
-        self.handler.emit = lambda record: self.append(record.getMessage())  # type: ignore[method-assign]
+        self.lines: list[str] = []
 
-    def __enter__(self) -> _Lines:
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def __enter__(self) -> list[str]:
         self.propagate, self.level = self.logger.propagate, self.logger.level
-        self.logger.addHandler(self.handler)
+        self.logger.addHandler(self)
         self.logger.propagate = False
         self.logger.setLevel(logging.INFO)
-        return self
+        return self.lines
 
     def __exit__(self, *_) -> None:
-        self.logger.removeHandler(self.handler)
+        self.logger.removeHandler(self)
         self.logger.propagate = self.propagate
         self.logger.setLevel(self.level)
