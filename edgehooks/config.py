@@ -500,14 +500,14 @@ def _function(name: str, value: Any, at: _At) -> FunctionSpec:
 def _hook(hook: str) -> Parser:
     def parse(value: Any, at: _At) -> HookBinding:
         if isinstance(value, str):
-            function, version = _qualified(_string(value, at))
+            function, version = qualified(_string(value, at))
             return HookBinding(function, where=at.where, version=version)
         if not isinstance(value, dict):
             raise ValueError(f'expected a function name or {{ function = "name", include_body = true }}, got {_describe(value)}')
         fields = _fields(value, at, HOOK, required=("function",))
         if fields.get("include_body") and hook not in REQUEST_HOOKS:
             raise (at / "include_body").error(f"include_body is only allowed on {' and '.join(REQUEST_HOOKS)} (CloudFront refuses it on {hook})")
-        function, version = _qualified(fields.pop("function"))
+        function, version = qualified(fields.pop("function"))
         if version is not None and "versions" in fields:
             raise (at / "versions").error(f'the function is already pinned to version {version}: give "name:N" or versions, not both')
         if "sticky_cookie" in fields and "versions" not in fields:
@@ -517,7 +517,7 @@ def _hook(hook: str) -> Parser:
     return parse
 
 
-def _qualified(name: str) -> tuple[str, str | None]:
+def qualified(name: str) -> tuple[str, str | None]:
     """"name:3" -> ("name", "3"), Lambda's qualified function name; "name" -> ("name", None)."""
     function, colon, version = name.rpartition(":")
     return (function, version) if colon and version.isdigit() else (name, None)
@@ -638,32 +638,31 @@ def _resolve_versions(dist: Distribution, at: _At, numbering: versions.Numbering
     """Number each function's live code and add the published versions behaviors use, as
     "name:N" entries of dist.functions; each binding gets its targets (see versions.py)."""
     root = versions.folder(dist.source)
-    published = {name: versions.published(root, name) for name in dist.functions}
     for name, spec in dist.functions.items():
-        number, copy = numbering.live(name, spec.wasm or spec.handler_file, published[name])
+        number, copy = numbering.live(name, spec.wasm or spec.handler_file, versions.published(root, name))
         spec.version = str(number)
         if spec.wasm is None:
             spec.code = copy  # wasm needs none: a runtime compiles its module once, at start
     for b in dist.behaviors:
         for hook, binding in b.hooks.items():
             if binding.version is not None:
-                binding.targets = ((_version_key(dist, published, binding.function, binding.version, binding.where), 100),)
+                binding.targets = ((version_key(dist, binding.function, binding.version, binding.where), 100),)
             elif binding.versions:
                 versions_at = (at / "behaviors")[b.index] / hook / "versions"
                 binding.targets = tuple(
-                    (_version_key(dist, published, binding.function, version, (versions_at / version).where), weight)
+                    (version_key(dist, binding.function, version, (versions_at / version).where), weight)
                     for version, weight in binding.versions.items()
                 )
             else:
                 binding.targets = ((binding.function, 100),)
 
 
-def _version_key(dist: Distribution, published: dict[str, dict[int, Path]], function: str, version: str, where: Where) -> str:
+def version_key(dist: Distribution, function: str, version: str, where: Where) -> str:
     """The key in dist.functions of one version of `function`, added from its snapshot if need be."""
     live = dist.functions[function]
     if version in ("latest", live.version):
         return function  # the live code: no second runtime for the same content
-    snapshots = published[function]
+    snapshots = versions.published(versions.folder(dist.source), function)
     if int(version) not in snapshots:
         known = ", ".join(map(str, snapshots)) or "none"
         raise ConfigError(where, f"unknown version {version} of function {json.dumps(function)}; published: {known}, live code: {live.version} (`edgehooks publish {function}` publishes it)")

@@ -41,6 +41,11 @@ def publish(config) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edgehooks", "publish", "f", "--config", str(config)], capture_output=True, text=True, timeout=60)
 
 
+def invoke(function: str, config) -> subprocess.CompletedProcess:
+    args = ["invoke", function, "--config", str(config), "--event-type", "viewer-request"]
+    return subprocess.run([sys.executable, "-m", "edgehooks", *args], capture_output=True, text=True, timeout=60)
+
+
 async def test_publish_then_pin_and_split(tmp_path, edgehooks):
     (tmp_path / "h.py").write_text(HANDLER % "old")
     config = tmp_path / "edgehooks.toml"
@@ -66,6 +71,12 @@ async def test_publish_then_pin_and_split(tmp_path, edgehooks):
     assert 420 - 56 <= counts["old 1"] <= 420 + 56, counts
     for uid in range(0, 600, 37):
         assert (await proxy.get("/cookie", headers={"Cookie": f"uid={uid}"})).text == seen[uid]
+
+    # invoke runs a published version, as the split would, before traffic moves to it.
+    pinned = invoke("f:1", config)
+    assert pinned.returncode == 0 and '"body": "old 1"' in pinned.stdout and "Version: 1" in pinned.stdout
+    unknown = invoke("f:9", config)
+    assert unknown.returncode == 2 and 'unknown version 9 of function "f"; published: 1, live code: 2' in unknown.stderr
 
 
 async def test_without_a_cookie_the_split_is_sticky_per_client_ip(tmp_path, edgehooks):

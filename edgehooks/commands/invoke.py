@@ -17,7 +17,7 @@ def register(subparsers) -> None:
     from ..samples import EVENT_TYPES
 
     invoke = subparsers.add_parser("invoke", help="run a function once on an event and validate its result")
-    invoke.add_argument("target", metavar="FUNCTION|FILE", help="a function of --config, or FILE.py[:function], FILE.wasm, FILE.wat")
+    invoke.add_argument("target", metavar="FUNCTION|FILE", help="a function of --config (NAME or NAME:VERSION), or FILE.py[:function], FILE.wasm, FILE.wat")
     invoke.add_argument("--event-type", choices=EVENT_TYPES, help="the hook point (default: the --event file's eventType)")
     invoke.add_argument("--event", metavar="FILE.json", help="the event to send (- for stdin), e.g. from `edgehooks events`; else built from the flags below")
     invoke.add_argument("--config", help="where FUNCTION is defined (default: the repository's config/edgehooks.toml)")
@@ -27,7 +27,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from .. import paths, samples, trial
+    from .. import config, paths, samples, trial
+    from ..distribution import ConfigError, Where
 
     server = origin = None
     if args.target.endswith((".py", ".wasm", ".wat")) or ".py:" in args.target:
@@ -37,9 +38,13 @@ def run(args) -> int:
             return _usage(str(e))
     else:
         dist = load_or_exit(args.config)
-        spec = dist.functions.get(args.target)
-        if spec is None:
-            return _usage(f"no function {args.target!r} in {dist.source}; defined: {', '.join(dist.functions) or 'none'}")
+        function, version = config.qualified(args.target)  # "name:3": a published version
+        if function not in dist.functions:
+            return _usage(f"no function {function!r} in {dist.source}; defined: {', '.join(dist.functions) or 'none'}")
+        try:
+            spec = dist.functions[config.version_key(dist, function, version, Where(dist.source, None, "invoke"))] if version else dist.functions[function]
+        except ConfigError as e:
+            return _usage(e.message)
         server, origin = dist.server, dist.origins[paths.select(dist.behaviors, args.uri).origin]
     if args.event is not None:
         event = _read_event(args.event)
