@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from edgehooks import testing
 
 from conftest import repo_path
@@ -51,3 +55,21 @@ def test_a_wat_module_and_a_prebuilt_event():
     assert [e["value"] for e in event["Records"][0]["cf"]["request"]["headers"]["x-a"]] == ["1", "2"]
     result = testing.run(str(repo_path("hooks", "wasm", "hello.wat")), "viewer-request", event=event)
     assert result.passed and result.event is event
+
+
+def test_the_pytest_plugin_fixture_finds_hooks_next_to_the_test(tmp_path):
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "h.py").write_text(HANDLERS)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_mine.py").write_text(
+        "def test_it(edgehooks_run):\n"
+        "    result = edgehooks_run('../hooks/h.py:add_via', 'viewer-response')\n"
+        "    assert result.status == 502 and result.field == 'headers.via'\n"
+    )
+    # An installed edgehooks registers it through its pytest11 entry point; here it is named, and
+    # the other plugins stay out (loading them all takes seconds).
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "edgehooks.pytest_plugin", str(tmp_path / "tests" / "test_mine.py")],
+        capture_output=True, text=True, timeout=120, cwd="/", env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
