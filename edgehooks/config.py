@@ -10,6 +10,7 @@ error at that key. Relative paths in the file are resolved against the file's fo
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -21,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import dataclasses
 
 from . import runtimes, versions
 from .distribution import (
@@ -672,7 +671,8 @@ def version_key(dist: Distribution, function: str, version: str, where: Where) -
         if live.wasm is not None:
             snapshot = dataclasses.replace(live, wasm=code, version=version, where=where)
         else:
-            snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, version=version, where=where)
+            # A published file never changes, so it is loaded as it is, not from a frozen copy.
+            snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, code=None, version=version, where=where)
         reason = runtimes.check(snapshot)
         if reason:
             raise ConfigError(where, f"cannot load version {version} of {function} ({code}): {reason}")

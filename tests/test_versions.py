@@ -7,9 +7,10 @@ import sys
 from collections import Counter
 
 import httpx
+import pytest
 
-from edgehooks import canary
-from edgehooks.distribution import HookBinding
+from edgehooks import canary, config, versions
+from edgehooks.distribution import ConfigError, HookBinding
 
 HANDLER = '''
 def handler(event, context):
@@ -104,3 +105,20 @@ def test_buckets_are_uniform_and_choose_follows_the_weights():
 
 def _event(client_ip: str) -> dict:
     return {"Records": [{"cf": {"request": {"clientIp": client_ip, "headers": {}}}}]}
+
+
+def test_a_reloading_process_runs_pins_from_the_published_file_and_live_code_from_a_frozen_copy(tmp_path):
+    (tmp_path / ".edgehooks/versions/f/1").mkdir(parents=True)
+    (tmp_path / ".edgehooks/versions/f/1/h.py").write_text(HANDLER % "old")
+    (tmp_path / "h.py").write_text(HANDLER % "new")
+    (tmp_path / "edgehooks.toml").write_text(CONFIG)
+    numbering = versions.Numbering(tmp_path / "copies")
+    dist = config.load(tmp_path / "edgehooks.toml", numbering)
+    pinned, live = dist.functions["f:1"], dist.functions["f"]
+    assert (pinned.version, pinned.code, pinned.handler_file) == ("1", None, (tmp_path / ".edgehooks/versions/f/1/h.py").resolve())
+    assert live.version == "2" and live.code.read_text() == HANDLER % "new" and live.code.parent.parent == tmp_path / "copies" / "f"
+    (tmp_path / "h.py").write_text(HANDLER % "newer")
+    assert live.code.read_text() == HANDLER % "new"  # the running version's code stays as it was
+    # Version 2 was never published: once the live code moves on, a split that names it is an error.
+    with pytest.raises(ConfigError, match=r":17: behaviors\[2\].viewer-request.versions.2: unknown version 2 .* live code: 3"):
+        config.load(tmp_path / "edgehooks.toml", numbering)
