@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from aiohttp import http_exceptions, http_parser, web, web_protocol
 
@@ -100,6 +101,8 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
+    inflight: Counter = field(default_factory=Counter)
 
     @classmethod
     def build(cls, dist: Distribution) -> Node:
@@ -132,13 +135,26 @@ class Node:
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
+    async def drained(self, pipeline: Pipeline) -> None:
+        while self.inflight[pipeline]:
+            await asyncio.sleep(0.05)
+        del self.inflight[pipeline]
+
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        pipeline = self.pipeline  # the one this request started on, even if a reload swaps it
+        self.inflight[pipeline] += 1
+        try:
+            return await self._serve(pipeline, viewer)
+        finally:
+            self.inflight[pipeline] -= 1
+
+    async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         try:
             request = to_request(viewer)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await self.pipeline.handle(request)
+        outcome = await pipeline.handle(request)
         response = outcome.response
         access_log.info(
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
