@@ -7,7 +7,9 @@ a response without it gets default_ttl; no-store / no-cache / private are obeyed
 min_ttl is 0. How default_ttl and RFC 9111's heuristic combine: default_ttl is the operator's
 heuristic (§4.2.2 leaves the choice to the cache) and replaces the Last-Modified rule; with
 default_ttl = 0 only the Last-Modified rule remains, so a response with neither explicit
-freshness nor Last-Modified is not stored.
+freshness nor Last-Modified is never fresh. A response that is never fresh is stored only when it
+has a validator (ETag, Last-Modified): each use then asks the origin, which may answer 304 — as
+CloudFront does with a TTL of 0.
 """
 
 from __future__ import annotations
@@ -56,19 +58,17 @@ def storing(status: int, request_headers: Headers, headers: Headers, policy: Cac
     if explicit is not None:
         lifetime = min(max(explicit, policy.min_ttl), policy.max_ttl)
     elif status in HEURISTICALLY_CACHEABLE or "public" in cc:
-        heuristic = policy.default_ttl or heuristic_lifetime(headers)
-        if heuristic is None:
-            return None
+        heuristic = policy.default_ttl or heuristic_lifetime(headers) or 0.0
         lifetime = min(max(heuristic, policy.min_ttl), policy.max_ttl)
     else:
         return None
-    no_cache = obeyed and _unqualified(cc, "no-cache")
-    if lifetime <= 0 and not no_cache and not _validator(headers):
+    if lifetime <= 0 and not _validator(headers):
         return None  # never reusable without validation, and nothing to validate with
     omitted = set()
     for name in ("no-cache", "private"):
         if cc.get(name) and obeyed:
             omitted.update(field_names(cc[name]))
+    no_cache = obeyed and _unqualified(cc, "no-cache")
     return Storing(
         lifetime=lifetime,
         no_cache=no_cache,
