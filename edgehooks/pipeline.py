@@ -151,15 +151,24 @@ class Pipeline:
         if use == freshness.VALIDATE:
             return None
         if use == freshness.REFRESH and not self.flights.busy(key):
-            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, stores=True))
+            landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
+            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, stores=True, landed=landed))
         return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
 
     async def _validated_or_fetched(
-        self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing, key: str, entry: Entry | None, stores: bool
+        self,
+        behavior: Behavior,
+        ctx: EventContext,
+        request: Request,
+        timing: Timing,
+        key: str,
+        entry: Entry | None,
+        stores: bool,
+        landed: Callable[[], None] | None = None,
     ) -> tuple[Response, str]:
         """Go to the origin for a GET, conditionally when a stored response has validators; a 304
         freshens that response, an origin failure may be covered by it (RFC 9111 §4.3, RFC 5861)."""
-        landed = self.flights.lead(key)
+        landed = landed or self.flights.lead(key)
         handed_over = False  # once _store has the response, it says when the key has landed
         try:
             validating = entry is not None and bool(conditional.validators(entry.headers))
@@ -182,9 +191,13 @@ class Pipeline:
             if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock()):
                 await _discard(response.body)
                 return _from_entry(entry, self.clock(), request), "Hit"
-            if validating and response.status == 304 and conditional.validates(entry.headers, response.headers):
+            if validating and response.status == 304:
                 await _discard(response.body)
-                return await self._freshened(behavior, request, key, entry, response, sent), "RefreshHit"
+                if conditional.validates(entry.headers, response.headers):
+                    return await self._freshened(behavior, request, key, entry, response, sent), "RefreshHit"
+                # §4.3.4: the 304 is about another representation: ask again as the viewer asked.
+                sent = self.clock()
+                response, x_cache = await self._fetched(behavior, ctx, request, timing)
             handed_over = True
             return await self._store(stores, key, behavior, request, response, sent, landed), x_cache
         finally:
@@ -375,7 +388,7 @@ def _from_entry(entry: Entry, now: float, request: Request) -> Response:
     """A stored response as this request gets it: with its current Age, without a body for HEAD,
     and as 304 when the request's own conditions hold (RFC 9111 §4.3.2)."""
     age = ("Age", str(int(entry.age(now))))
-    if request.method in ("GET", "HEAD") and conditional.not_modified(request.headers, entry.headers):
+    if conditional.not_modified(request.headers, entry.status, entry.headers):
         return Response(304, "Not Modified", conditional.not_modified_headers(entry.headers) + [age], b"")
     return Response(entry.status, entry.reason, without(entry.headers, "age") + [age], b"" if request.method == "HEAD" else entry.body)
 

@@ -252,8 +252,10 @@ async def test_a_304_for_another_representation_does_not_freshen(edgehooks, orig
     proxy, clock[0] = await start(edgehooks, origin, a=a)
     await proxy.get("/a")
     clock[0].offset = 20
-    r = await proxy.get("/a")
-    assert r.status_code == 304 and r.headers["x-cache"] == "Miss from edgehooks"  # passed on, never stored
+    r = await proxy.get("/a")  # RFC 9111 §4.3.4: not used to freshen; asked again unconditionally
+    assert r.status_code == 200 and r.text == 'body "v2"' and r.headers["x-cache"] == "Miss from edgehooks"
+    assert origin.hits("/a") == 3
+    assert (await proxy.get("/a")).headers["x-cache"] == "Hit from edgehooks"
 
 
 async def test_viewer_conditionals_are_answered_from_a_fresh_entry(edgehooks, origin):

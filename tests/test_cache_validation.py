@@ -99,25 +99,26 @@ def test_validates(rule, stored, not_modified, expected):
 
 LM = "Tue, 15 Nov 1994 12:45:26 GMT"
 NOT_MODIFIED = [
-    ("§4.3.2 If-None-Match matches", [("If-None-Match", '"abc"')], [("ETag", '"abc"')], True),
-    ("§4.3.2 If-None-Match does not match", [("If-None-Match", '"xyz"')], [("ETag", '"abc"')], False),
-    ("§4.3.2 one of several entity-tags", [("If-None-Match", '"1", "abc", "2"')], [("ETag", '"abc"')], True),
-    ("§4.3.2 weak comparison", [("If-None-Match", 'W/"abc"')], [("ETag", '"abc"')], True),
-    ("§4.3.2 lower-case weakness prefix", [("If-None-Match", 'w/"abc"')], [("ETag", 'w/"abc"')], True),
-    ("§4.3.2 unquoted on either side", [("If-None-Match", "abc")], [("ETag", '"abc"')], True),
-    ("§4.3.2 * matches any stored response", [("If-None-Match", "*")], [("ETag", '"abc"')], True),
-    ("§4.3.2 If-None-Match wins over If-Modified-Since", [("If-None-Match", '"xyz"'), ("If-Modified-Since", LM)], [("ETag", '"abc"'), ("Last-Modified", LM)], False),
-    ("§4.3.2 not modified since", [("If-Modified-Since", LM)], [("Last-Modified", LM)], True),
-    ("§4.3.2 modified since", [("If-Modified-Since", "Mon, 14 Nov 1994 12:45:26 GMT")], [("Last-Modified", LM)], False),
-    ("§4.3.2 Date stands in for Last-Modified", [("If-Modified-Since", LM)], [("Date", LM)], True),
-    ("§4.3.2 an invalid date is ignored", [("If-Modified-Since", "yesterday")], [("Last-Modified", LM)], False),
-    ("§4.3.2 no condition", [], [("ETag", '"abc"')], False),
+    ("§4.3.2 If-None-Match matches", [("If-None-Match", '"abc"')], 200, [("ETag", '"abc"')], True),
+    ("§4.3.2 If-None-Match does not match", [("If-None-Match", '"xyz"')], 200, [("ETag", '"abc"')], False),
+    ("§4.3.2 one of several entity-tags", [("If-None-Match", '"1", "abc", "2"')], 200, [("ETag", '"abc"')], True),
+    ("§4.3.2 weak comparison", [("If-None-Match", 'W/"abc"')], 200, [("ETag", '"abc"')], True),
+    ("§4.3.2 lower-case weakness prefix", [("If-None-Match", 'w/"abc"')], 200, [("ETag", 'w/"abc"')], True),
+    ("§4.3.2 unquoted on either side", [("If-None-Match", "abc")], 200, [("ETag", '"abc"')], True),
+    ("§4.3.2 * matches any stored response", [("If-None-Match", "*")], 200, [("ETag", '"abc"')], True),
+    ("§4.3.2 If-None-Match wins over If-Modified-Since", [("If-None-Match", '"xyz"'), ("If-Modified-Since", LM)], 200, [("ETag", '"abc"'), ("Last-Modified", LM)], False),
+    ("§4.3.2 not modified since", [("If-Modified-Since", LM)], 200, [("Last-Modified", LM)], True),
+    ("§4.3.2 modified since", [("If-Modified-Since", "Mon, 14 Nov 1994 12:45:26 GMT")], 200, [("Last-Modified", LM)], False),
+    ("§4.3.2 Date stands in for Last-Modified", [("If-Modified-Since", LM)], 200, [("Date", LM)], True),
+    ("§4.3.2 an invalid date is ignored", [("If-Modified-Since", "yesterday")], 200, [("Last-Modified", LM)], False),
+    ("§4.3.2 no condition", [], 200, [("ETag", '"abc"')], False),
+    ("RFC 9110 §13.2.2 a stored error is never 'not modified'", [("If-None-Match", '"abc"')], 404, [("ETag", '"abc"')], False),
 ]
 
 
-@pytest.mark.parametrize("rule, request_headers, stored, expected", NOT_MODIFIED, ids=[row[0] for row in NOT_MODIFIED])
-def test_not_modified(rule, request_headers, stored, expected):
-    assert conditional.not_modified(request_headers, stored) is expected
+@pytest.mark.parametrize("rule, request_headers, status, stored, expected", NOT_MODIFIED, ids=[row[0] for row in NOT_MODIFIED])
+def test_not_modified(rule, request_headers, status, stored, expected):
+    assert conditional.not_modified(request_headers, status, stored) is expected
 
 
 def test_not_modified_carries_what_rfc_9110_lists():

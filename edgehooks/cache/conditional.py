@@ -61,10 +61,12 @@ def freshened(stored: Headers, not_modified: Headers) -> Headers:
     return without(stored, *{k for k, _ in updates}) + updates
 
 
-def not_modified(request_headers: Headers, stored: Headers) -> bool:
+def not_modified(request_headers: Headers, status: int, stored: Headers) -> bool:
     """Should a viewer's conditional GET/HEAD get 304 from this fresh stored response (§4.3.2)?
     If-None-Match, when present, decides alone; otherwise If-Modified-Since against
-    Last-Modified (or Date when there is none)."""
+    Last-Modified (or Date when there is none). Only a 2xx is "not modified" (RFC 9110 §13.2.2)."""
+    if not 200 <= status < 300:
+        return False
     if_none_match = get_all(request_headers, "if-none-match")
     if if_none_match:
         etag = get_header(stored, "etag")
