@@ -138,7 +138,7 @@ class Pipeline:
             return error_response(504, "Nothing stored for an only-if-cached request.", ctx.request_id), "Error"
         if request.method == "HEAD":
             return await self._fetched(behavior, ctx, request, timing)  # a HEAD answer has no body to store
-        return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, stores="no-store" not in wanted)
+        return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, wanted)
 
     def _reused(
         self, behavior: Behavior, ctx: EventContext, request: Request, key: str, entry: Entry | None, wanted: dict
@@ -152,7 +152,7 @@ class Pipeline:
             return None
         if use == freshness.REFRESH and not self.flights.busy(key):
             landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
-            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, stores=True, landed=landed))
+            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, wanted, landed=landed))
         return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
 
     async def _validated_or_fetched(
@@ -163,7 +163,7 @@ class Pipeline:
         timing: Timing,
         key: str,
         entry: Entry | None,
-        stores: bool,
+        wanted: dict,
         landed: Callable[[], None] | None = None,
     ) -> tuple[Response, str]:
         """Go to the origin for a GET, conditionally when a stored response has validators; a 304
@@ -182,13 +182,13 @@ class Pipeline:
             try:
                 response, x_cache = await self._fetched(behavior, ctx, asked, timing)
             except OriginError as e:
-                if entry is not None and freshness.stale_on_error(entry, self.clock()):
+                if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
                     log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
                     return _from_entry(entry, self.clock(), request), "Hit"
                 if entry is not None and entry.no_stale:
                     raise OriginError(504, f"{e}; the stored response must not be served stale") from e
                 raise
-            if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock()):
+            if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock(), wanted):
                 await _discard(response.body)
                 return _from_entry(entry, self.clock(), request), "Hit"
             if validating and response.status == 304:
@@ -199,7 +199,7 @@ class Pipeline:
                 sent = self.clock()
                 response, x_cache = await self._fetched(behavior, ctx, request, timing)
             handed_over = True
-            return await self._store(stores, key, behavior, request, response, sent, landed), x_cache
+            return await self._store("no-store" not in wanted, key, behavior, request, response, sent, landed), x_cache
         finally:
             if not handed_over:
                 landed()

@@ -3,6 +3,7 @@ under a behavior's CloudFront TTLs: pure functions, one row per rule."""
 
 from __future__ import annotations
 
+import time
 from email.utils import formatdate
 
 import pytest
@@ -55,6 +56,10 @@ LIFETIMES = [
     ("§5.2.2.7 qualified private stores without the fields", [("Cache-Control", 'private="x-a", max-age=60')], 200, RFC, 60),
     ("§5.2.2.4 no-cache is stored, to validate on use", [("Cache-Control", "no-cache"), ("ETag", '"a"')], 200, RFC, 0),
     ("§5.2.2.4 no-cache without a validator is not worth storing", [("Cache-Control", "no-cache")], 200, RFC, None),
+    ("RFC 5861 §4 never fresh but allowed stale on error: stored", [("Cache-Control", "max-age=0, stale-if-error=60")], 200, RFC, 0),
+    ("RFC 5861 §3 never fresh but allowed stale while revalidating: stored", [("Cache-Control", "max-age=0, stale-while-revalidate=60")], 200, RFC, 0),
+    ("RFC 9110 §5.6.7 an asctime Expires is UTC", [("Expires", time.asctime(time.gmtime(NOW + 600)))], 200, RFC, 600),
+    ("RFC 9110 §5.6.7 an RFC 850 Expires", [("Expires", time.strftime("%A, %d-%b-%y %H:%M:%S GMT", time.gmtime(NOW + 600)))], 200, RFC, 600),
     ("§4.2.2 no heuristic but a validator: stored to validate", [("ETag", '"a"')], 200, RFC, 0),
     ("RFC 9213 §2.2 CDN-Cache-Control beats Cache-Control no-store", [("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=600")], 200, RFC, 600),
     ("RFC 9213 §2.2 CDN-Cache-Control beats a longer max-age", [("Cache-Control", "max-age=3600"), ("CDN-Cache-Control", "max-age=1")], 200, RFC, 1),
@@ -179,13 +184,17 @@ def test_pragma_no_cache_counts_only_without_cache_control():
 
 
 STALE_ON_ERROR = [
-    ("RFC 5861 §4 within stale-if-error", entry(stale_if_error=60), 130, True),
-    ("RFC 5861 §4 beyond stale-if-error", entry(stale_if_error=60), 170, False),
-    ("CloudFront: without stale-if-error, stale stands in", entry(), 10**5, True),
-    ("§5.2.2.2 must-revalidate: never", entry(no_stale=True, stale_if_error=60), 110, False),
+    # (rule, entry, seconds since stored, request Cache-Control, may stand in)
+    ("RFC 5861 §4 within stale-if-error", entry(stale_if_error=60), 130, "", True),
+    ("RFC 5861 §4 beyond stale-if-error", entry(stale_if_error=60), 170, "", False),
+    ("RFC 5861 §4 a request's stale-if-error bounds it too", entry(), 130, "stale-if-error=10", False),
+    ("RFC 5861 §4 a request's stale-if-error within", entry(), 105, "stale-if-error=10", True),
+    ("RFC 5861 §4 the tighter of request and response wins", entry(stale_if_error=5), 130, "stale-if-error=60", False),
+    ("CloudFront: without stale-if-error, stale stands in", entry(), 10**5, "", True),
+    ("§5.2.2.2 must-revalidate: never", entry(no_stale=True, stale_if_error=60), 110, "", False),
 ]
 
 
-@pytest.mark.parametrize("rule, stored, elapsed, expected", STALE_ON_ERROR, ids=[row[0] for row in STALE_ON_ERROR])
-def test_stale_on_error(rule, stored, elapsed, expected):
-    assert stale_on_error(stored, NOW + elapsed) == expected
+@pytest.mark.parametrize("rule, stored, elapsed, cc, expected", STALE_ON_ERROR, ids=[row[0] for row in STALE_ON_ERROR])
+def test_stale_on_error(rule, stored, elapsed, cc, expected):
+    assert stale_on_error(stored, NOW + elapsed, request_directives([("Cache-Control", cc)] if cc else [])) == expected

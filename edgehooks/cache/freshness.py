@@ -15,6 +15,7 @@ CloudFront does with a TTL of 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from ..distribution import CachePolicy
@@ -62,8 +63,10 @@ def storing(status: int, request_headers: Headers, headers: Headers, policy: Cac
         lifetime = min(max(heuristic, policy.min_ttl), policy.max_ttl)
     else:
         return None
-    if lifetime <= 0 and not _validator(headers):
-        return None  # never reusable without validation, and nothing to validate with
+    stale_while_revalidate = float(delta_seconds(cc.get("stale-while-revalidate")) or 0)
+    stale_if_error = _seconds_or_none(cc, "stale-if-error")
+    if lifetime <= 0 and not (_validator(headers) or stale_while_revalidate or stale_if_error):
+        return None  # never fresh, nothing to validate with and no permission to serve it stale
     omitted = set()
     for name in ("no-cache", "private"):
         if cc.get(name) and obeyed:
@@ -73,8 +76,8 @@ def storing(status: int, request_headers: Headers, headers: Headers, policy: Cac
         lifetime=lifetime,
         no_cache=no_cache,
         no_stale=bool(cc.keys() & {"must-revalidate", "proxy-revalidate", "s-maxage"}) or no_cache,
-        stale_while_revalidate=float(delta_seconds(cc.get("stale-while-revalidate")) or 0),
-        stale_if_error=_seconds_or_none(cc, "stale-if-error"),
+        stale_while_revalidate=stale_while_revalidate,
+        stale_if_error=stale_if_error,
         omitted=frozenset(omitted),
     )
 
@@ -129,7 +132,8 @@ def http_date(value: str | None) -> float | None:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    return parsed.timestamp() if parsed.tzinfo is not None else None
+    # asctime dates carry no zone and are UTC by definition (RFC 9110 §5.6.7).
+    return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)).timestamp()
 
 
 # --- reuse: what a request may get from a stored response (§4.2, §5.2.1, RFC 5861) ------------
@@ -172,12 +176,16 @@ def reuse(entry: Entry, now: float, req: Directives) -> str:
     return VALIDATE
 
 
-def stale_on_error(entry: Entry, now: float) -> bool:
+def stale_on_error(entry: Entry, now: float, req: Directives) -> bool:
     """RFC 5861 §4 and RFC 9111 §4.2.4: may a stale response stand in for a failed origin?
-    Without stale-if-error CloudFront serves it anyway; must-revalidate and friends forbid it."""
+    stale-if-error in the response or the request bounds how stale (the tighter wins); with
+    neither, CloudFront serves it anyway; must-revalidate and friends forbid it."""
     if entry.no_stale:
         return False
-    return entry.stale_if_error is None or entry.age(now) - entry.ttl <= entry.stale_if_error
+    limits = [entry.stale_if_error] if entry.stale_if_error is not None else []
+    if "stale-if-error" in req:
+        limits.append(delta_seconds(req["stale-if-error"]) or 0)
+    return not limits or entry.age(now) - entry.ttl <= min(limits)
 
 
 def _unqualified(cc: Directives, name: str) -> bool:
