@@ -137,7 +137,7 @@ class Pipeline:
         if "only-if-cached" in wanted:
             return error_response(504, "Nothing stored for an only-if-cached request.", ctx.request_id), "Error"
         if request.method == "HEAD":
-            return await self._fetched(behavior, ctx, request, timing)  # a HEAD answer has no body to store
+            return await self._head(behavior, ctx, request, timing, key, entry)
         return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, wanted)
 
     def _reused(
@@ -203,6 +203,15 @@ class Pipeline:
         finally:
             if not handed_over:
                 landed()
+
+    async def _head(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing, key: str, entry: Entry | None) -> tuple[Response, str]:
+        """A HEAD goes through; when its answer describes the stored response, it freshens that
+        response as a 304 would (RFC 9111 §4.3.5). It has no body to store."""
+        sent = self.clock()
+        response, x_cache = await self._fetched(behavior, ctx, request, timing)
+        if entry is not None and response.status == entry.status and conditional.same_representation(entry.headers, len(entry.body), response.headers):
+            await self._freshened(behavior, request, key, entry, response, sent)
+        return response, x_cache
 
     async def _fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
         """origin-request, the origin, origin-response: what the cache would store."""

@@ -441,3 +441,21 @@ async def test_origin_response_changes_are_stored_viewer_response_runs_on_every_
 
 async def _fresh(text):
     return web.Response(text=text, headers={"Cache-Control": "max-age=60"})
+
+
+async def test_head_goes_through_for_a_stale_entry_and_freshens_it(edgehooks, origin):
+    clock = [None]
+    served = {"cc": "max-age=10", "x": "1"}
+
+    async def a(request):
+        return web.Response(text="body", headers={"Cache-Control": served["cc"], "X-Version": served["x"], "ETag": '"e"', "Date": clock[0].date()})
+
+    proxy, clock[0] = await start(edgehooks, origin, a=a)
+    await proxy.get("/a")
+    clock[0].offset = 20
+    served.update(cc="max-age=3600", x="2")
+    head = await proxy.request("HEAD", "/a")
+    assert head.headers["x-cache"] == "Miss from edgehooks" and origin.received[-1]["method"] == "HEAD"
+    hit = await proxy.get("/a")
+    assert hit.headers["x-cache"] == "Hit from edgehooks" and hit.headers["x-version"] == "2" and hit.text == "body"
+    assert origin.hits("/a") == 2

@@ -148,3 +148,17 @@ INVALIDATED = [
 @pytest.mark.parametrize("rule, method, status, headers, expected", INVALIDATED, ids=[row[0] for row in INVALIDATED])
 def test_invalidated(rule, method, status, headers, expected):
     assert invalidated(method, status, "example.com", "/a?q=1", headers) == expected
+
+
+SAME_REPRESENTATION = [
+    ("§4.3.5 same validators and length", [("ETag", '"a"')], 5, [("ETag", '"a"'), ("Content-Length", "5")], True),
+    ("§4.3.5 another entity-tag", [("ETag", '"a"')], 5, [("ETag", '"b"')], False),
+    ("§4.3.5 an entity-tag the stored response lacks", [], 5, [("ETag", '"b"')], False),
+    ("§4.3.5 another Content-Length", [("ETag", '"a"')], 5, [("ETag", '"a"'), ("Content-Length", "6")], False),
+    ("§4.3.5 neither has validators", [], 5, [("Content-Length", "5")], True),
+]
+
+
+@pytest.mark.parametrize("rule, stored, length, head, expected", SAME_REPRESENTATION, ids=[row[0] for row in SAME_REPRESENTATION])
+def test_same_representation(rule, stored, length, head, expected):
+    assert conditional.same_representation(stored, length, head) is expected

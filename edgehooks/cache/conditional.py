@@ -54,6 +54,16 @@ def validates(stored: Headers, not_modified: Headers) -> bool:
     return True
 
 
+def same_representation(stored: Headers, stored_length: int, head: Headers) -> bool:
+    """Does a 200 to HEAD describe the stored response (RFC 9111 §4.3.5)? Its validators and
+    Content-Length, where either side has them, must agree."""
+    for name in ("etag", "last-modified"):
+        if get_header(stored, name) != get_header(head, name):
+            return False
+    length = get_header(head, "content-length")
+    return length is None or length.strip() == str(stored_length)
+
+
 def freshened(stored: Headers, not_modified: Headers) -> Headers:
     """The stored header fields updated by a 304 (§4.3.4): each field the 304 has replaces all
     stored lines of that name; the others stay."""
