@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from . import events, paths, validation
-from .cache import Entry, Store, cache_key, conditional, freshness, invalidation, vary
+from .cache import Entry, Store, cache_key, conditional, freshness, invalidation, ranges, vary
 from .cache.vary import selecting_values, vary_names
 from .collapsing import Flights
 from .distribution import Behavior, Distribution, HookBinding
@@ -395,11 +395,16 @@ def _entry(status: int, reason: str, headers: Headers, body: bytes, storing: fre
 
 def _from_entry(entry: Entry, now: float, request: Request) -> Response:
     """A stored response as this request gets it: with its current Age, without a body for HEAD,
-    and as 304 when the request's own conditions hold (RFC 9111 §4.3.2)."""
+    as 304 when the request's own conditions hold (RFC 9111 §4.3.2), as 206 for one byte range."""
     age = ("Age", str(int(entry.age(now))))
     if conditional.not_modified(request.headers, entry.status, entry.headers):
         return Response(304, "Not Modified", conditional.not_modified_headers(entry.headers) + [age], b"")
-    return Response(entry.status, entry.reason, without(entry.headers, "age") + [age], b"" if request.method == "HEAD" else entry.body)
+    headers, body = without(entry.headers, "age"), entry.body
+    span = ranges.byte_range(request.headers, entry.headers, len(body)) if entry.status == 200 else None
+    if span is not None:
+        first, last = span
+        return Response(206, "Partial Content", ranges.partial_headers(headers, first, last, len(body)) + [age], b"" if request.method == "HEAD" else body[first : last + 1])
+    return Response(entry.status, entry.reason, headers + [age], b"" if request.method == "HEAD" else body)
 
 
 async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], Awaitable[None]], limit: int, done: Callable[[], None]) -> AsyncIterator[bytes]:

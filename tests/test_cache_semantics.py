@@ -459,3 +459,15 @@ async def test_head_goes_through_for_a_stale_entry_and_freshens_it(edgehooks, or
     hit = await proxy.get("/a")
     assert hit.headers["x-cache"] == "Hit from edgehooks" and hit.headers["x-version"] == "2" and hit.text == "body"
     assert origin.hits("/a") == 2
+
+
+async def test_byte_ranges_are_served_from_a_stored_response(edgehooks, origin):
+    clock = [None]
+    proxy, clock[0] = await start(edgehooks, origin, a=answer(clock, body="0123456789A", Cache_Control="max-age=60", ETag='"v1"'))
+    await proxy.get("/a")
+    for wanted, status, text in [("bytes=0-1", 206, "01"), ("bytes=1-", 206, "123456789A"), ("bytes=-1", 206, "A"), ("bytes=0-1,3-4", 200, "0123456789A")]:
+        r = await proxy.get("/a", headers={"Range": wanted})
+        assert (r.status_code, r.text, r.headers["x-cache"]) == (status, text, "Hit from edgehooks"), wanted
+    r = await proxy.get("/a", headers={"Range": "bytes=-1"})
+    assert r.headers["content-range"] == "bytes 10-10/11" and r.headers["content-length"] == "1"
+    assert origin.hits("/a") == 1

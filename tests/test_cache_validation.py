@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgehooks.cache import conditional
+from edgehooks.cache import conditional, ranges
 from edgehooks.cache.invalidation import invalidated
 from edgehooks.cache.vary import matches, selecting_values, variant_key, vary_names
 
@@ -162,3 +162,34 @@ SAME_REPRESENTATION = [
 @pytest.mark.parametrize("rule, stored, length, head, expected", SAME_REPRESENTATION, ids=[row[0] for row in SAME_REPRESENTATION])
 def test_same_representation(rule, stored, length, head, expected):
     assert conditional.same_representation(stored, length, head) is expected
+
+
+ETAG = [("ETag", '"v1"'), ("Last-Modified", LM)]
+RANGES = [
+    # (rule, request headers, stored headers, (first, last) or None for the whole body), body of 10 bytes
+    ("RFC 9110 §14.1.2 first-last", [("Range", "bytes=0-1")], ETAG, (0, 1)),
+    ("RFC 9110 §14.1.2 first- to the end", [("Range", "bytes=1-")], ETAG, (1, 9)),
+    ("RFC 9110 §14.1.2 -N: the last N bytes", [("Range", "bytes=-3")], ETAG, (7, 9)),
+    ("RFC 9110 §14.1.2 -N beyond the length: all of it", [("Range", "bytes=-30")], ETAG, (0, 9)),
+    ("RFC 9110 §14.1.2 last beyond the length is cut", [("Range", "bytes=5-50")], ETAG, (5, 9)),
+    ("RFC 9110 §14.1.1 the unit is case-insensitive", [("Range", "Bytes=0-0")], ETAG, (0, 0)),
+    ("RFC 9110 §14.2 unsatisfiable: the whole response", [("Range", "bytes=20-")], ETAG, None),
+    ("RFC 9110 §14.2 last before first: invalid, ignored", [("Range", "bytes=5-2")], ETAG, None),
+    ("RFC 9110 §14.2 several ranges: the whole response", [("Range", "bytes=0-1,3-4")], ETAG, None),
+    ("RFC 9110 §14.2 another unit: ignored", [("Range", "items=0-1")], ETAG, None),
+    ("RFC 9110 §13.1.5 If-Range with the strong entity-tag", [("Range", "bytes=0-1"), ("If-Range", '"v1"')], ETAG, (0, 1)),
+    ("RFC 9110 §13.1.5 If-Range with another entity-tag", [("Range", "bytes=0-1"), ("If-Range", '"v0"')], ETAG, None),
+    ("RFC 9110 §13.1.5 If-Range never matches a weak entity-tag", [("Range", "bytes=0-1"), ("If-Range", 'W/"v1"')], [("ETag", 'W/"v1"')], None),
+    ("RFC 9110 §13.1.5 If-Range with the exact Last-Modified", [("Range", "bytes=0-1"), ("If-Range", LM)], ETAG, (0, 1)),
+    ("RFC 9110 §13.1.5 If-Range with another date", [("Range", "bytes=0-1"), ("If-Range", "Mon, 14 Nov 1994 12:45:26 GMT")], ETAG, None),
+    ("no Range", [], ETAG, None),
+]
+
+
+@pytest.mark.parametrize("rule, request_headers, stored, expected", RANGES, ids=[row[0] for row in RANGES])
+def test_byte_range(rule, request_headers, stored, expected):
+    assert ranges.byte_range(request_headers, stored, 10) == expected
+
+
+def test_partial_headers_replace_the_length():
+    assert ranges.partial_headers([("Content-Length", "10"), ("ETag", '"v1"')], 7, 9, 10) == [("ETag", '"v1"'), ("Content-Range", "bytes 7-9/10"), ("Content-Length", "3")]
