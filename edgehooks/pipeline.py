@@ -1,9 +1,14 @@
 """The data path: one viewer request through behaviors, hooks, cache and origin, top to bottom.
 
-    match behavior → viewer-request → cache lookup ─ fresh hit ─────────────────┐
-                                        └ miss → origin-request → origin fetch  │
-                                                 → origin-response → store      │
-                                                 → viewer-response ◄────────────┘
+    match behavior → viewer-request → cache lookup ─ fresh hit (or stale, when allowed) ──────┐
+                                        │ (the same key being fetched: wait, look again)    │
+                                        └ miss/stale → origin-request → origin fetch        │
+                                                       (conditional when something is stored)│
+                                                     → origin-response → store / 304 freshens│
+                                                     → viewer-response ◄─────────────────────┘
+
+The caching rules (RFC 9111, 9213, 5861 and CloudFront's TTLs) are pure functions in cache/;
+this module only decides when to ask them and what to do with the answer.
 
 Which hooks run after a generated response, and what is cached, follow CloudFront
 (../shared/lambda-edge-reference.md §0): a viewer-request answer goes straight back, uncached,
