@@ -52,6 +52,7 @@ LIFETIMES = [
     ("§3.3 206 is not stored (no range combining)", [("Cache-Control", "max-age=60")], 206, RFC, None),
     ("§3 no-store", [("Cache-Control", "max-age=60, No-Store")], 200, RFC, None),
     ("§5.2.2.3 must-understand overrides no-store for an understood status", [("Cache-Control", "max-age=60, no-store, must-understand")], 200, RFC, 60),
+    ("§5.2.2.3 must-understand with a status not understood: not stored", [("Cache-Control", "max-age=60, must-understand")], 299, RFC, None),
     ("§5.2.2.7 private: a shared cache does not store", [("Cache-Control", "private, max-age=60")], 200, RFC, None),
     ("§5.2.2.7 qualified private stores without the fields", [("Cache-Control", 'private="x-a", max-age=60')], 200, RFC, 60),
     ("§5.2.2.4 no-cache is stored, to validate on use", [("Cache-Control", "no-cache"), ("ETag", '"a"')], 200, RFC, 0),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 
 from ..distribution import CachePolicy
 from ..messages import Headers, get_all, get_header
@@ -25,6 +26,8 @@ from .directives import Directives, delta_seconds, field_names, parse_cache_cont
 
 # RFC 9110 §15.1: statuses cacheable without explicit freshness ("heuristically cacheable").
 HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501})
+# Statuses whose caching rules this cache knows: the registered ones (RFC 9110 §15 and later RFCs).
+UNDERSTOOD = frozenset(HTTPStatus)
 # RFC 9110 §9.2.1 safe methods besides GET/HEAD do not invalidate; everything else may change the resource.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # RFC 9111 §4.2.2: 10% of the time since Last-Modified is the customary heuristic.
@@ -51,6 +54,8 @@ def storing(status: int, request_headers: Headers, headers: Headers, policy: Cac
         return None  # 206 needs range combining (§3.3), which this cache does not do
     cc, targeted = response_directives(headers)
     obeyed = policy.min_ttl <= 0  # with min_ttl > 0 CloudFront stores what the origin refuses
+    if "must-understand" in cc and status not in UNDERSTOOD:
+        return None  # §5.2.2.3: only a cache that knows the status's caching rules may store it
     if obeyed and ("no-store" in cc and "must-understand" not in cc or _unqualified(cc, "private")):
         return None
     if obeyed and get_header(request_headers, "authorization") is not None and not cc.keys() & {"must-revalidate", "public", "s-maxage"}:
