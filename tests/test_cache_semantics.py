@@ -153,6 +153,14 @@ async def test_request_directives(edgehooks, origin):
     assert origin.hits("/a") == 4
 
 
+async def test_request_no_store_keeps_the_answer_out_of_the_cache(edgehooks, origin):
+    clock = [None]
+    proxy, clock[0] = await start(edgehooks, origin, a=answer(clock, Cache_Control="max-age=100"))
+    await proxy.get("/a", headers={"Cache-Control": "no-store"})
+    assert (await proxy.get("/a")).headers["x-cache"] == "Miss from edgehooks"
+    assert (await proxy.get("/a", headers={"Cache-Control": "no-store"})).headers["x-cache"] == "Hit from edgehooks"  # §5.2.1.5: what is stored may serve it
+
+
 async def test_only_if_cached_without_a_stored_response_is_504(edgehooks, origin):
     clock = [None]
     proxy, clock[0] = await start(edgehooks, origin, a=answer(clock, Cache_Control="max-age=100"))
