@@ -31,10 +31,15 @@ class Flights:
     def busy(self, key: str) -> bool:
         return key in self._landed
 
-    async def wait(self, key: str) -> bool:
-        """Wait for the fetch of `key` under way, if any; whether there was one."""
+    async def wait(self, key: str, timeout: float) -> bool:
+        """Wait for the fetch of `key` under way, if any, for at most `timeout` seconds; whether
+        there was one. The bound matters: a leader whose answer is never read (its viewer left,
+        a viewer-response hook failed) never lands, and the next leader's landing clears it."""
         landed = self._landed.get(key)
         if landed is None:
             return False
-        await landed.wait()
+        try:
+            await asyncio.wait_for(landed.wait(), timeout)
+        except TimeoutError:
+            pass
         return True

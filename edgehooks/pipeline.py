@@ -133,7 +133,7 @@ class Pipeline:
         wanted = freshness.request_directives(request.headers)
         entry = await self._lookup(key, request)
         answer = self._reused(behavior, ctx, request, key, entry, wanted)
-        if answer is None and await self.flights.wait(key):
+        if answer is None and await self.flights.wait(key, self.dist.origins[behavior.origin].read_timeout):
             # Another request was fetching this key: what it stored may serve this one too.
             entry = await self._lookup(key, request)
             answer = self._reused(behavior, ctx, request, key, entry, wanted)

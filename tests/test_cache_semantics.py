@@ -479,3 +479,26 @@ async def test_byte_ranges_are_served_from_a_stored_response(edgehooks, origin):
     r = await proxy.get("/a", headers={"Range": "bytes=-1"})
     assert r.headers["content-range"] == "bytes 10-10/11" and r.headers["content-length"] == "1"
     assert origin.hits("/a") == 1
+
+
+async def test_a_leader_whose_answer_is_never_read_does_not_hold_its_key_forever(edgehooks, origin):
+    """A failing viewer-response drops the origin's streamed answer unread, so it is never stored
+    and its fetch never lands; the next request waits at most the origin's read_timeout."""
+    origin.route("/a", lambda r: _fresh("x"))
+    proxy = await edgehooks(
+        f"""
+        [origins.site]
+        url = "{origin.url}"
+        read_timeout = "1s"
+        [functions.boom]
+        handler = "boom.py:handler"
+        [[behaviors]]
+        path = "*"
+        origin = "site"
+        viewer-response = "boom"
+        """,
+        {"boom.py": "def handler(event, context):\n    raise RuntimeError('boom')\n"},
+    )
+    assert (await proxy.get("/a")).status_code == 503
+    r = await asyncio.wait_for(proxy.get("/a"), 10)
+    assert r.status_code == 503 and origin.hits("/a") == 2
