@@ -21,8 +21,8 @@ from http import HTTPStatus
 
 from ..distribution import CachePolicy
 from ..messages import Headers, get_all, get_header
-from .entry import Entry
 from .directives import Directives, delta_seconds, field_names, parse_cache_control, response_directives
+from .entry import Entry
 
 # RFC 9110 §15.1: statuses cacheable without explicit freshness ("heuristically cacheable").
 HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501})
