@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import mimetypes
 import os
+import ssl
 from collections.abc import AsyncIterator
 from email.utils import formatdate
 from pathlib import Path
@@ -37,13 +38,16 @@ class OriginError(Exception):
 
 
 class Origins:
-    def __init__(self, specs: dict[str, OriginSpec]):
+    def __init__(self, specs: dict[str, OriginSpec], tls: ssl.SSLContext | bool = True):
+        """`tls` is how HTTPS origins are verified: True for the system's CAs, a context that
+        trusts other CAs, or False for none (a forward proxy mirrors its upstream trust options)."""
+        self._tls = tls
         self._folders = {f"{_s3_domain(s)}": s.path for s in specs.values() if s.path is not None}
         self._connect_timeout = {_custom_target(s): s.connect_timeout for s in specs.values() if s.url}
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=5, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=5, enable_cleanup_closed=True, ssl=self._tls)
         # The bytes must reach the viewer as the origin sent them: no decompression, no
         # client-added headers, no cookie jar.
         self._session = aiohttp.ClientSession(

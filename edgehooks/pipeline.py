@@ -75,12 +75,15 @@ class Pipeline:
         self._origin_objects = {name: events.origin_object(spec) for name, spec in dist.origins.items()}
         self.clock: Callable[[], float] = time.time
 
-    async def handle(self, viewer_request: Request) -> Outcome:
+    async def handle(self, viewer_request: Request, origin: dict | None = None) -> Outcome:
+        """`origin` (an event's origin object) replaces the behavior's: a forward proxy's front end
+        passes the site the viewer asked for."""
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
         ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, new_request_id())
         timing = Timing()
         try:
-            response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
+            origin = origin or self._origin_objects[behavior.origin]
+            response, x_cache = await self._serve(behavior, ctx, viewer_request, origin, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
             response, x_cache = error_response(e.status, e.cause, ctx.request_id), e.kind
@@ -94,7 +97,7 @@ class Pipeline:
         ]
         return Outcome(response, x_cache, ctx.request_id, timing, behavior)
 
-    async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+    async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
         hook = behavior.hooks.get("viewer-request")
         if hook:
             answer = await self._request_hook("viewer-request", hook, ctx, request, None, timing)
@@ -106,14 +109,14 @@ class Pipeline:
             # After viewer-request, before the cache key, as CloudFront applies DefaultRootObject.
             request.uri = "/" + root.lstrip("/")
 
-        response, x_cache = await self._cached_or_fetched(behavior, ctx, request, timing)
+        response, x_cache = await self._cached_or_fetched(behavior, ctx, request, origin, timing)
 
         hook = behavior.hooks.get("viewer-response")
         if hook and response.status < 400:
             response = await self._response_hook("viewer-response", hook, ctx, request, response, None, timing)
         return response, x_cache
 
-    async def _cached_or_fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+    async def _cached_or_fetched(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
         key = cache_key(behavior.cache, request) if behavior.cache.enabled else None
         if key is not None and request.method in ("GET", "HEAD"):
             entry = await self.store.get(key)
@@ -123,7 +126,7 @@ class Pipeline:
         # Only GET responses are stored: a HEAD answer has no body to serve later GETs with.
         storing = key is not None and request.method == "GET"
 
-        origin_request, origin = self._origin_facing(behavior, request)
+        origin_request = origin_facing(request, origin, self.via, behavior.cache.headers)
         hook = behavior.hooks.get("origin-request")
         if hook:
             answer = await self._request_hook("origin-request", hook, ctx, origin_request, origin, timing)
@@ -140,10 +143,6 @@ class Pipeline:
         if hook:
             response = await self._response_hook("origin-response", hook, ctx, origin_request, response, origin, timing)
         return await self._store(storing, key, behavior, request.method, response), "Miss"
-
-    def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
-        origin = self._origin_objects[behavior.origin]
-        return origin_facing(request, origin, self.via, behavior.cache.headers), origin
 
     async def _request_hook(
         self, event_type: str, hook: HookBinding, ctx: EventContext, request: Request, origin: dict | None, timing: Timing
