@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import shutil
 import signal
 import ssl
 import subprocess
@@ -22,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from edgehooks.intercept import hosts, proxy
 
 from conftest import REPO, serve_origin
+from test_origin_faults import raw_origin, reset_mid_body  # noqa: F401 - raw_origin is a fixture
 
 HOOKS = '''
 def viewer_request(event, context):
@@ -30,7 +32,8 @@ def viewer_request(event, context):
         raise RuntimeError("this hook fails on purpose")
     if request["uri"] == "/old":
         request["uri"] = "/new"
-    request["headers"]["x-viewer-request"] = [{"key": "X-Viewer-Request", "value": "ran"}]
+    host = request["headers"]["host"][0]["value"]
+    request["headers"]["x-viewer-request"] = [{"key": "X-Viewer-Request", "value": f"ran for {host}"}]
     return request
 
 def origin_response(event, context):
@@ -156,7 +159,7 @@ async def test_hooks_act_on_the_real_site_and_other_hosts_pass_through(intercept
     assert r.headers["x-origin-response"] == "ran" and r.headers["x-viewer-response"] == "ran"
     assert r.headers["x-cache"] == "Miss from edgehooks" and "edgehooks" in r.headers["via"]
     seen = https_origin.received[-1]
-    assert seen["path"] == "/new" and seen["headers"]["X-Viewer-Request"] == "ran"
+    assert seen["path"] == "/new" and seen["headers"]["X-Viewer-Request"] == f"ran for localhost:{port_of(https_origin.url)}"
     assert seen["headers"]["Host"] == f"localhost:{port_of(https_origin.url)}"  # the real site's own host
 
     # Without --cache, every request goes to the site.
@@ -208,6 +211,32 @@ async def test_origin_certificates_are_verified_unless_told_otherwise(intercept,
     assert r.status_code == 200 and r.text == "origin saw GET /page"
 
 
+async def test_http2_viewers_as_browsers_connect(intercept, https_origin, tmp_path):
+    # curl, because httpx offers http/1.1 first in ALPN and mitmproxy follows the client's order.
+    interceptor, _ = await intercept()
+    url = f"https://localhost:{port_of(https_origin.url)}/old"
+    curl = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "--http2", "--proxy", interceptor.url, "--cacert", str(interceptor.ca_cert), "-D", "-", "-o", str(tmp_path / "body"), url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    head, errors = await asyncio.wait_for(curl.communicate(), 60)
+    head = head.decode().lower()
+    assert curl.returncode == 0, errors
+    assert "\r\nhttp/2 200" in head  # after the CONNECT answer
+    assert "x-viewer-response: ran" in head and "x-cache: miss from edgehooks" in head
+    assert (tmp_path / "body").read_text() == "origin saw GET /new"
+    # HTTP/2 has no Host header: the hook still sees the host, from :authority.
+    assert https_origin.received[-1]["headers"]["X-Viewer-Request"] == f"ran for localhost:{port_of(https_origin.url)}"
+
+
+async def test_a_body_the_site_breaks_off_reaches_the_browser_broken(intercept, raw_origin):
+    port, connections = await raw_origin(reset_mid_body)
+    _, browser = await intercept()
+    with pytest.raises(httpx.TransportError):
+        await browser.get(f"http://localhost:{port}/file")
+    assert connections[0] == 1  # the pipeline's fetch only: mitmproxy did not go to the site again
+
+
 def test_hosts_lists():
     assert hosts.parse(" Example.com, *.example.org ,") == ("example.com", "*.example.org")
     assert hosts.matches(("example.com", "*.example.org"), "EXAMPLE.com.")
@@ -246,7 +275,10 @@ async def test_as_users_run_it(runner, tmp_path, confdir, origin):
         marker = "HTTP(S) proxy on"
     else:
         addon = REPO / "edgehooks" / "intercept" / "addon.py"
-        args = ["mitmdump", "-s", str(addon), "--set", f"edgehooks_config={config}", "--set", "edgehooks_hosts=localhost",
+        # The mitmdump of this Python's environment (a console script next to it), else the PATH's.
+        mitmdump = shutil.which("mitmdump", path=str(Path(sys.executable).parent)) or shutil.which("mitmdump")
+        assert mitmdump, "mitmproxy's mitmdump is not installed"
+        args = [mitmdump, "-s", str(addon), "--set", f"edgehooks_config={config}", "--set", "edgehooks_hosts=localhost",
                 "--set", f"confdir={confdir}", "--listen-host", "127.0.0.1", "-p", "0"]  # fmt: skip
         marker = "proxy listening at"
     process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd="/")
