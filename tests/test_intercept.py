@@ -237,6 +237,19 @@ async def test_a_body_the_site_breaks_off_reaches_the_browser_broken(intercept, 
     assert connections[0] == 1  # the pipeline's fetch only: mitmproxy did not go to the site again
 
 
+async def test_an_edgehooks_bug_never_lets_the_request_reach_the_site_without_hooks(intercept, https_origin, monkeypatch):
+    interceptor, browser = await intercept()
+    node = interceptor.master.addons.get("edgehooks").node
+
+    async def broken(*args):
+        raise RuntimeError("a bug in edgehooks")
+
+    monkeypatch.setattr(node.pipeline, "handle", broken)
+    with pytest.raises(httpx.TransportError):
+        await browser.get(f"https://localhost:{port_of(https_origin.url)}/page")
+    assert https_origin.hits("/page") == 0
+
+
 def test_hosts_lists():
     assert hosts.parse(" Example.com, *.example.org ,") == ("example.com", "*.example.org")
     assert hosts.matches(("example.com", "*.example.org"), "EXAMPLE.com.")

@@ -82,20 +82,26 @@ class EdgeHooks:
         if flow.request.headers.get("upgrade"):
             return  # a WebSocket handshake: hooks do not run on it; mitmproxy passes it on
         try:
+            flow.response = await self._answer(flow)
+        except OriginError as e:
+            # As with serve, a body the origin broke off reaches the viewer broken, not completed.
+            log.warning("%s %s: %s", flow.request.method, flow.request.pretty_url, e)
+            flow.kill()
+        except Exception:
+            # Not left to mitmproxy: it would log this and send the request on to the site, as if
+            # the distribution had no hooks.
+            log.exception("%s %s: edgehooks failed", flow.request.method, flow.request.pretty_url)
+            flow.kill()
+
+    async def _answer(self, flow: http.HTTPFlow) -> http.Response:
+        try:
             request = translate.to_request(flow)
         except BadTarget as e:
             log.info("%s: 400: %s", flow.client_conn.peername[0], e)
             response = error_response(400, "Bad request.", new_request_id())
         else:
             response = await self.node.answer(request, translate.origin_of(flow))
-        try:
-            body = await read_body(response.body)
-        except OriginError as e:
-            # As with serve, a body the origin broke off reaches the viewer broken, not completed.
-            log.warning("%s %s: %s", flow.request.method, flow.request.pretty_url, e)
-            flow.kill()
-            return
-        flow.response = translate.to_response(flow, response, body)
+        return translate.to_response(flow, response, await read_body(response.body))
 
     def _build(self) -> Node:
         try:
