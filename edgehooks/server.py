@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -93,7 +94,11 @@ class _Server(web.Server):
 
 @dataclass
 class Node:
-    """One serving edgehooks: its pipeline and the resources behind it."""
+    """One serving edgehooks: its pipeline and the resources behind it.
+
+    A front end other than the aiohttp listener (the mitmproxy addon) uses `open`, `answer` and
+    `close`, so what `answer` adds to a request (the access log, …) is the same in both.
+    """
 
     dist: Distribution
     pipeline: Pipeline
@@ -105,23 +110,27 @@ class Node:
     inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True) -> Node:
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
+        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins, origin_tls))
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
         return node
 
-    async def start(self, listen: str | None = None) -> str:
+    async def open(self) -> None:
+        """Start what the pipeline needs: the origin client, the functions, the admin listener."""
         await self.pipeline.origins.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
+        if self.admin is not None:
+            await self.admin.start()
+
+    async def start(self, listen: str | None = None) -> str:
+        await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
         self.url = await bind(self.runner, listen or self.dist.server.listen)
-        if self.admin is not None:
-            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -155,12 +164,17 @@ class Node:
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await pipeline.handle(request)
+        return await send(viewer, await self.answer(request, pipeline=pipeline))
+
+    async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:
+        """One viewer request through `pipeline` (default: the current one), logged; `origin` as
+        in `Pipeline.handle`."""
+        outcome = await (pipeline or self.pipeline).handle(request, origin)
         response = outcome.response
         access_log.info(
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
         )
-        return await send(viewer, response)
+        return response
 
 
 def to_request(viewer: web.BaseRequest) -> Request:
