@@ -52,17 +52,26 @@ web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 class _ViewerConnection(web_protocol.RequestHandler):
     """aiohttp's connection handler with a deadline for each request's headers.
 
-    aiohttp closes idle connections but not one that trickles header lines forever (slowloris);
-    a viewer gets `header_timeout` seconds from its first byte of a request to the end of its headers.
+    aiohttp closes idle keep-alive connections but not one that trickles header lines forever
+    (slowloris) nor a new one that never sends a byte (a flood of those exhausts descriptors): a
+    viewer gets `header_timeout` seconds from connecting, and from the first byte of each later
+    request, to the end of that request's headers.
     """
 
     header_timeout = 10.0
     _deadline: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and not self._request_in_progress:
-            self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+            self._start_deadline()
         super().data_received(data)
+
+    def _start_deadline(self) -> None:
+        self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
 
     async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
         self._cancel_deadline()
