@@ -9,6 +9,7 @@ import asyncio
 import logging
 import ssl
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import http_exceptions, http_parser, web, web_protocol
@@ -115,6 +116,7 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    body_timeout: float = 60.0  # most seconds between two pieces of a request body (nginx's client_body_timeout)
     # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
     inflight: Counter = field(default_factory=Counter)
 
@@ -169,7 +171,7 @@ class Node:
 
     async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         try:
-            request = to_request(viewer)
+            request = to_request(viewer, self.body_timeout)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
@@ -186,16 +188,34 @@ class Node:
         return response
 
 
-def to_request(viewer: web.BaseRequest) -> Request:
+def to_request(viewer: web.BaseRequest, body_timeout: float) -> Request:
     path, query, authority = split_target(viewer.raw_path)
     headers = strip_hop_by_hop([(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in viewer.raw_headers])
     if authority is not None:
         # An absolute-form target names the host; its Host header is to be ignored (RFC 9112 §3.2.2).
         headers = [("Host", authority)] + without(headers, "host")
-    body = viewer.content.iter_chunked(64 * 1024) if viewer.body_exists else b""
+    body = _paced(viewer, body_timeout) if viewer.body_exists else b""
     peer = viewer.transport.get_extra_info("peername") if viewer.transport else None
     version = f"{viewer.version.major}.{viewer.version.minor}"
     return Request(viewer.method, path, query, headers, peer[0] if peer else "127.0.0.1", body, version)
+
+
+async def _paced(viewer: web.BaseRequest, timeout: float) -> AsyncIterator[bytes]:
+    """The viewer's request body, cut off when it stalls for `timeout` seconds: a trickled upload
+    (slow POST) would otherwise hold its connection and an origin connection forever. Closing the
+    connection also aborts the upload to the origin, which so never takes half a body as whole."""
+    chunks = viewer.content.iter_chunked(64 * 1024)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(chunks), timeout)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError:
+            log.info("%s: request body stalled for %gs: connection closed", viewer.remote, timeout)
+            if viewer.transport is not None:
+                viewer.transport.close()
+            raise ConnectionResetError("the viewer's request body stalled") from None
+        yield chunk
 
 
 async def send(viewer: web.BaseRequest, response: Response) -> web.StreamResponse:
