@@ -169,3 +169,23 @@ async def test_a_trickled_request_body_is_cut_off(edgehooks, origin):
     writer.close()
     assert answer == b"" or answer.split(b" ")[1] == b"408", answer[:200]
     assert [r for r in origin.received if r["path"] == "/upload"] == []  # no half body was passed on as whole
+
+
+async def test_vary_keeps_one_viewers_variant_from_another(edgehooks, origin):
+    # The origin answers by a header the behavior does not key on, and says so with Vary: the
+    # cache must keep the variants apart, so one viewer's odd header cannot choose what others get.
+    async def by_language(request):
+        language = request.headers.get("X-Language", "none")
+        return web.Response(text=f"page in {language}", headers={"Cache-Control": "max-age=60", "Vary": "x-language"})
+
+    origin.route("/page", by_language)
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    evil = await proxy.get("/page", headers={"X-Language": "<script>evil</script>"})
+    english = await proxy.get("/page", headers={"X-Language": "en"})
+    again = await proxy.get("/page", headers={"X-Language": "en"})
+    bare = await proxy.get("/page")
+    assert evil.text == "page in <script>evil</script>"
+    assert (english.text, english.headers["x-cache"]) == ("page in en", "Miss from edgehooks")
+    assert (again.text, again.headers["x-cache"]) == ("page in en", "Hit from edgehooks")
+    assert bare.text == "page in none"
+    assert origin.hits("/page") == 3
