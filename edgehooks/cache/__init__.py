@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
-from ..distribution import CachePolicy
+from ..distribution import CachePolicy, Distribution
 from ..messages import Request, get_header
 from .entry import Entry
 from .memory import MemoryStore
+from .redis_store import RedisStore, SharedTierDown
+from .tiered import TieredStore
 
-__all__ = ["Entry", "MemoryStore", "Store", "cache_key"]
+__all__ = ["Entry", "MemoryStore", "SharedTierDown", "Store", "build_store", "cache_key"]
 
 
 class Store(Protocol):
@@ -22,6 +24,23 @@ class Store(Protocol):
     async def put(self, key: str, entry: Entry) -> None: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Forget what the normalized CloudFront paths cover (cache.invalidation), on every node
+        that shares this tier; SharedTierDown when only this node could be reached."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def build_store(dist: Distribution) -> Store:
+    """Memory alone, or memory in front of the Redis that `[cache] redis` names."""
+    memory = MemoryStore(dist.cache.max_size)
+    if dist.cache.redis is None:
+        return memory
+    namespace = f"{dist.cache.redis_prefix}:{dist.server.distribution_id}"
+    return TieredStore(memory, RedisStore(dist.cache.redis, namespace, dist.cache.redis_timeout))
 
 
 def cache_key(policy: CachePolicy, request: Request) -> str:
