@@ -13,8 +13,9 @@ from aiohttp import http_parser, web, web_protocol
 
 from . import runtimes
 from .admin import Admin
-from .cache import MemoryStore
+from .cache import build_store
 from .distribution import Distribution
+from .invalidations import Invalidations
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
 from .pipeline import Pipeline, error_response, new_request_id
@@ -83,22 +84,26 @@ class Node:
     header_timeout: float = _ViewerConnection.header_timeout
 
     @classmethod
-    def build(cls, dist: Distribution) -> Node:
+    def build(cls, dist: Distribution, *, admin: bool = True) -> Node:
+        """`admin=False` for a `--workers` process: its parent owns the admin listener."""
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
-        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
+        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins))
+        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
+            Invalidations(node.invalidate).add_routes(node.admin)
         return node
 
-    async def start(self, listen: str | None = None) -> str:
+    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
+        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
         host, port = split_listen(listen or self.dist.server.listen)
         await self.pipeline.origins.start()
+        await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
+        site = web.TCPSite(self.runner, host, port, reuse_address=True, reuse_port=reuse_port or None)
         await site.start()
         bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
@@ -113,7 +118,12 @@ class Node:
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
+        await self.pipeline.store.close()
         await self.pipeline.origins.close()
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Drop what the normalized CloudFront paths cover, from this node and every node sharing its cache."""
+        await self.pipeline.store.invalidate(paths)
 
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})

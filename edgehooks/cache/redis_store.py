@@ -177,7 +177,7 @@ class RedisStore:
             try:
                 async with self._client.pubsub() as pubsub:
                     await asyncio.wait_for(pubsub.subscribe(self.channel), self.timeout)
-                    self._came_back()
+                    await self._came_back()
                     _settle(first)
                     # A failed call elsewhere marks the tier down: start over, so coming back is noticed.
                     while self.up:
@@ -221,9 +221,12 @@ class RedisStore:
         self.up = False
         if not self._down_logged:
             self._down_logged = True
-            log.warning("redis at %s is unreachable (%s): serving from this node's memory and the origin until it is back", self.url, _reason(error))
+            log.warning("redis at %s is unreachable (%s): serving from this node's memory and the origin meanwhile", self.url, _reason(error))
 
-    def _came_back(self) -> None:
+    async def _came_back(self) -> None:
+        if self._down_logged:
+            # Pooled connections may be to the Redis that went away: their first use would fail.
+            await self._client.connection_pool.disconnect()
         self.up = True
         if self._down_logged:
             self._down_logged = False
