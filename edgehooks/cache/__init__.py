@@ -8,9 +8,8 @@ from urllib.parse import parse_qsl, urlencode
 from ..distribution import CachePolicy, Distribution
 from ..messages import Request, get_header
 from .entry import Entry
+from .invalidation import SharedTierDown
 from .memory import MemoryStore
-from .redis_store import RedisStore, SharedTierDown
-from .tiered import TieredStore
 
 __all__ = ["Entry", "MemoryStore", "SharedTierDown", "Store", "build_store", "cache_key"]
 
@@ -39,6 +38,10 @@ def build_store(dist: Distribution) -> Store:
     memory = MemoryStore(dist.cache.max_size)
     if dist.cache.redis is None:
         return memory
+    # Imported here: redis-py costs a quarter of a second to import, and most runs have no Redis.
+    from .redis_store import RedisStore
+    from .tiered import TieredStore
+
     namespace = f"{dist.cache.redis_prefix}:{dist.server.distribution_id}"
     return TieredStore(memory, RedisStore(dist.cache.redis, namespace, dist.cache.redis_timeout))
 

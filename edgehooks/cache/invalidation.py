@@ -27,6 +27,10 @@ class BadPath(ValueError):
     """An invalidation path CloudFront would refuse; the message says why."""
 
 
+class SharedTierDown(Exception):
+    """The shared tier could not be reached, so only this node forgot the paths; the message says what to do."""
+
+
 def normalize(path: object) -> str:
     """The path as it is matched against cached objects, or BadPath."""
     if not isinstance(path, str):

@@ -34,7 +34,7 @@ from redis.exceptions import RedisError
 
 from . import codec
 from .entry import Entry
-from .invalidation import object_name
+from .invalidation import SharedTierDown, object_name
 
 log = logging.getLogger("edgehooks.cache.redis")
 
@@ -75,10 +75,6 @@ for i = 1, #page[2], 2 do
 end
 return page[1]
 """
-
-
-class SharedTierDown(Exception):
-    """Redis cannot be reached: the message says what a user can do about it."""
 
 
 class RedisStore:
