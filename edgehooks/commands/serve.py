@@ -1,7 +1,8 @@
-"""`edgehooks serve`: run a distribution until SIGINT/SIGTERM."""
+"""`edgehooks serve`: run a distribution until SIGINT/SIGTERM, in one process or `--workers N`."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -13,11 +14,25 @@ def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="serve a distribution")
     serve.add_argument("--config", help="the distribution's TOML file (default: the repository's config/edgehooks.toml)")
     serve.add_argument("--listen", help="HOST:PORT to serve viewers on, overriding [server] listen")
+    serve.add_argument("--workers", type=_count, default=1, metavar="N", help="serving processes sharing the port (default 1)")
+    # How a `--workers` parent starts each worker: the fd of its control socket.
+    serve.add_argument("--worker-control", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(run=run)
 
 
 def run(args) -> int:
-    return asyncio.run(_serve(load_or_exit(args.config), args.listen))
+    dist = load_or_exit(args.config)
+    if args.worker_control is not None:
+        return asyncio.run(_serve_worker(dist, args.listen, args.worker_control))
+    if args.workers > 1:
+        return asyncio.run(_supervise(dist, args.listen, args.workers, args.log_level))
+    return asyncio.run(_serve(dist, args.listen))
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
 
 
 async def _serve(dist, listen: str | None) -> int:
@@ -27,16 +42,60 @@ async def _serve(dist, listen: str | None) -> int:
     try:
         url = await node.start(listen)
     except OSError as e:
-        print(f"edgehooks: cannot listen on {listen or dist.server.listen}: {e.strerror}", file=sys.stderr)
-        await node.close()
-        return 2
+        return await _cannot_listen(node, listen or dist.server.listen, e)
     print(f"edgehooks: serving {dist.source} on {url}", flush=True)
     if node.admin is not None:
         print(f"edgehooks: admin listener on {node.admin.url}", flush=True)
+    await _until_stopped()
+    await node.close()
+    return 0
+
+
+async def _supervise(dist, listen: str | None, count: int, log_level: str) -> int:
+    from ..workers import Supervisor, WorkerFailed
+
+    supervisor = Supervisor(dist, count, log_level)
+    try:
+        url = await supervisor.start(listen)
+    except OSError as e:
+        return await _cannot_listen(supervisor, listen or dist.server.listen, e)
+    except WorkerFailed as e:
+        print(f"edgehooks: {e}", file=sys.stderr)
+        await supervisor.close()
+        return 2
+    print(f"edgehooks: serving {dist.source} with {count} workers on {url}", flush=True)
+    if supervisor.admin is not None:
+        print(f"edgehooks: admin listener on {supervisor.admin.url}", flush=True)
+    await _until_stopped()
+    await supervisor.close()
+    return 0
+
+
+async def _serve_worker(dist, listen: str | None, control_fd: int) -> int:
+    from ..server import Node
+    from ..workers import serve_as_worker
+
+    node = Node.build(dist, admin=False)
+    try:
+        await node.start(listen, reuse_port=True)
+    except OSError as e:
+        return await _cannot_listen(node, listen or dist.server.listen, e)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await serve_as_worker(node, control_fd, stop)
+    await node.close()
+    return 0
+
+
+async def _until_stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    await node.close()
-    return 0
+
+
+async def _cannot_listen(server, listen: str, error: OSError) -> int:
+    print(f"edgehooks: cannot listen on {listen}: {error.strerror}", file=sys.stderr)
+    await server.close()
+    return 2
