@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from . import runtimes
 from .distribution import (
@@ -305,13 +305,18 @@ def _listen(value: Any, at: _At) -> str:
     return value
 
 
-def _url(value: Any, at: _At) -> str:
-    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+def _split_url(value: str) -> SplitResult:
     url = urlsplit(value)
     try:
         url.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise ValueError(f"{json.dumps(value)} has an invalid port") from None
+    return url
+
+
+def _url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+    url = _split_url(value)
     if url.scheme not in ("http", "https") or not url.hostname:
         raise ValueError(f'{json.dumps(value)} is not an origin URL: expected "http(s)://host[:port][/path]"')
     if url.query or url.fragment or value.endswith(("?", "#")):
@@ -321,11 +326,7 @@ def _url(value: Any, at: _At) -> str:
 
 def _redis_url(value: Any, at: _At) -> str:
     _expect(value, (str,), 'a Redis URL such as "redis://127.0.0.1:6379/0"')
-    url = urlsplit(value)
-    try:
-        url.port  # noqa: B018 - urlsplit checks the port only when asked
-    except ValueError:
-        raise ValueError(f"{json.dumps(value)} has an invalid port") from None
+    url = _split_url(value)
     if url.scheme == "unix":
         if not url.path:
             raise ValueError(f'{json.dumps(value)} names no socket: expected "unix:///path/to/redis.sock"')

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from aiohttp import web
 
 from edgehooks import config
@@ -131,6 +132,11 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def entries(self) -> int:
+        """How many cache entries it holds, in any namespace."""
+        with redis.Redis(port=self.port) as client:
+            return len(client.keys("*:e:*"))
 
     def answers(self) -> bool:
         try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import httpx
 from aiohttp import web
-from redis.asyncio import Redis
+
+from edgehooks.cache import redis_store
+from edgehooks.cache.entry import Entry
 
 TOKEN = "shared-cache-token-0123456789"
 
@@ -42,15 +45,11 @@ async def invalidate(proxy, *paths: str) -> httpx.Response:
 
 async def eventually(check, what: str, seconds: float = 10) -> None:
     for _ in range(int(seconds / 0.05)):
-        if await check():
+        result = check()
+        if await result if asyncio.iscoroutine(result) else result:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"not within {seconds}s: {what}")
-
-
-async def entries_in(redis_server, count: int) -> bool:
-    async with Redis.from_url(redis_server.url) as client:
-        return len(await client.keys("edgehooks:*:e:*")) == count
 
 
 def versioned(origin):
@@ -70,7 +69,7 @@ async def test_a_miss_on_one_node_is_a_hit_on_the_other_and_invalidations_reach_
     b = await start(edgehooks, origin, redis_server)
 
     assert (await a.get("/page")).headers["x-cache"] == "Miss from edgehooks"
-    await eventually(lambda: entries_in(redis_server, 1), "node a's background write reaches Redis")
+    await eventually(lambda: redis_server.entries() == 1, "node a's background write reaches Redis")
     assert (await b.get("/page")).headers["x-cache"] == "Hit from edgehooks"
     assert origin.hits("/page") == 1
     assert (await b.get("/page")).text == "v1"  # now from b's own memory tier
@@ -114,6 +113,24 @@ async def test_redis_down_the_nodes_keep_serving_and_say_so_once(edgehooks, orig
     # Invalidations sent while it was down never arrived, so memory was emptied; the tier is shared again.
     assert (await a.get("/new")).headers["x-cache"] == "Miss from edgehooks"
 
-    await eventually(lambda: entries_in(redis_server, 1), "node a stores in Redis again")
+    await eventually(lambda: redis_server.entries() == 1, "node a stores in Redis again")
     assert (await b.get("/new")).headers["x-cache"] == "Hit from edgehooks"
     assert (await invalidate(a, "/new")).status_code == 201
+
+
+async def test_the_redis_tier_invalidates_through_its_index_in_batches(redis_server, monkeypatch):
+    monkeypatch.setattr(redis_store, "INVALIDATION_BATCH", 7)
+    store = redis_store.RedisStore(redis_server.url, "test:E1", timeout=5)
+    await store.start()
+    try:
+        entry = Entry(200, "OK", [("Content-Type", "text/plain")], b"x", time.time(), 0.0, 60.0)
+        keys = [f"h\x00/d/{i}\x00" for i in range(20)] + ["h\x00/d/0\x00\x00accept-language=de", "h\x00/e/1\x00", "h\x00/d\x00"]
+        for key in keys:
+            await store.put(key, entry)
+        assert await store.invalidate(["/d/*"]) == 21  # three batches of names, every variant
+        assert await store.invalidate(["/d/*"]) == 0
+        assert [await store.get(k) is not None for k in keys[-3:]] == [False, True, True]
+        assert await store.invalidate(["/*"]) == 2
+        assert redis_server.entries() == 0
+    finally:
+        await store.close()

@@ -146,14 +146,9 @@ def test_workers_share_one_cache_through_redis(served, tmp_path, redis_server):
     config = site(tmp_path, f'[cache]\nredis = "{redis_server.url}"\n' + CONFIG)
     proxy = served("--workers", "2", "--config", config)
     assert proxy.get("/page.html").headers["x-cache"] == "Miss from edgehooks"
-    until(lambda: redis_server_holds_entries(redis_server), "the entry in Redis")
+    until(redis_server.entries, "the entry in Redis")
     assert {proxy.get("/page.html").headers["x-cache"] for _ in range(20)} == {"Hit from edgehooks"}
     assert proxy.stop() == 0
-
-
-def redis_server_holds_entries(redis_server) -> bool:
-    done = subprocess.run(["redis-cli", "-p", str(redis_server.port), "--scan", "--pattern", "edgehooks:*:e:*"], capture_output=True, text=True)
-    return bool(done.stdout.strip())
 
 
 def test_bad_worker_count_and_busy_port(served, tmp_path):

@@ -27,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -40,30 +40,30 @@ log = logging.getLogger("edgehooks.cache.redis")
 
 EXPIRY_AFTER_STALE = 3600.0  # seconds a stale entry is kept for revalidation and stale-if-error
 RETRY_EVERY = 1.0  # seconds between attempts to reach a Redis that is down
+INVALIDATION_BATCH = 500  # object names per script call
+MAX_CONNECTIONS = 32  # per node; the pub/sub watcher holds one of them
 ORPHANS_EVERY = 600.0  # seconds between sweeps of expired names out of NS:names
 
 T = TypeVar("T")
 
-# ARGV: namespace, then normalized paths. Returns how many entries went.
+# ARGV: namespace, one normalized path, batch size. Returns {entries removed, 1 if names are left}.
+# A wildcard goes a batch of names per call, so a `/*` over a big cache never blocks Redis (and
+# every other node's lookups) for long; UNLINK frees large bodies off Redis's main thread.
 _INVALIDATE = """
-local ns, removed = ARGV[1], 0
-for i = 2, #ARGV do
-  local path, names = ARGV[i], nil
-  if string.sub(path, -1) == "*" then
-    local prefix = string.sub(path, 1, -2)
-    names = redis.call("ZRANGEBYLEX", ns .. ":names", "[" .. prefix, "[" .. prefix .. "\\255")
-  else
-    names = {path}
-  end
-  for _, name in ipairs(names) do
-    for _, key in ipairs(redis.call("SMEMBERS", ns .. ":n:" .. name)) do
-      removed = removed + redis.call("DEL", ns .. ":e:" .. key)
-    end
-    redis.call("DEL", ns .. ":n:" .. name)
-    redis.call("ZREM", ns .. ":names", name)
-  end
+local ns, path, batch = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local names, removed = {path}, 0
+if string.sub(path, -1) == "*" then
+  local prefix = string.sub(path, 1, -2)
+  names = redis.call("ZRANGEBYLEX", ns .. ":names", "[" .. prefix, "[" .. prefix .. "\\255", "LIMIT", 0, batch)
 end
-return removed
+for _, name in ipairs(names) do
+  for _, key in ipairs(redis.call("SMEMBERS", ns .. ":n:" .. name)) do
+    removed = removed + redis.call("UNLINK", ns .. ":e:" .. key)
+  end
+  redis.call("DEL", ns .. ":n:" .. name)
+  redis.call("ZREM", ns .. ":names", name)
+end
+return {removed, #names == batch and 1 or 0}
 """
 
 # ARGV: namespace, cursor. One ZSCAN step; names whose key set expired leave the index.
@@ -84,9 +84,13 @@ class RedisStore:
         self.timeout = timeout
         self.channel = f"{namespace}:invalidations"
         # No retries inside redis-py: a retry multiplies the time a viewer waits on a dead Redis.
-        self._client = Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=5
+        # A blocking pool: under a burst of misses calls wait for a connection (within `timeout`)
+        # where redis-py's default pool would fail them with "Too many connections".
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=timeout,
+            socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=5,
         )
+        self._client = Redis(connection_pool=pool)
         self._invalidate = self._client.register_script(_INVALIDATE)
         self._sweep = self._client.register_script(_SWEEP)
         self._node = os.urandom(8).hex()  # to ignore our own invalidations on the channel
@@ -129,15 +133,17 @@ class RedisStore:
     async def invalidate(self, paths: list[str]) -> int:
         """Delete what `paths` (normalized) cover and tell every node; SharedTierDown if Redis is out of reach."""
 
-        async def run() -> int:
-            removed = await self._invalidate(args=[self.namespace, *paths])
-            await self._client.publish(self.channel, json.dumps({"from": self._node, "paths": paths}))
-            return removed
-
         if not self.up:
             raise SharedTierDown(self._unreachable("is unreachable"))
+        removed = 0
         try:
-            return await asyncio.wait_for(run(), self.timeout * 4)
+            for path in paths:
+                more = True
+                while more:
+                    gone, more = await asyncio.wait_for(self._invalidate(args=[self.namespace, path, INVALIDATION_BATCH]), self.timeout * 4)
+                    removed += gone
+            await asyncio.wait_for(self._client.publish(self.channel, json.dumps({"from": self._node, "paths": paths})), self.timeout)
+            return removed
         except (RedisError, OSError, asyncio.TimeoutError) as e:
             self._went_down(e)
             raise SharedTierDown(self._unreachable(f"failed: {_reason(e)}")) from None

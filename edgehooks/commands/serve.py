@@ -24,9 +24,7 @@ def run(args) -> int:
     dist = load_or_exit(args.config)
     if args.worker_control is not None:
         return asyncio.run(_serve_worker(dist, args.listen, args.worker_control))
-    if args.workers > 1:
-        return asyncio.run(_supervise(dist, args.listen, args.workers, args.log_level))
-    return asyncio.run(_serve(dist, args.listen))
+    return asyncio.run(_serve(dist, args.listen, args.workers, args.log_level))
 
 
 def _count(value: str) -> int:
@@ -35,39 +33,28 @@ def _count(value: str) -> int:
     return int(value)
 
 
-async def _serve(dist, listen: str | None) -> int:
+async def _serve(dist, listen: str | None, workers: int, log_level: str) -> int:
     from ..server import Node
-
-    node = Node.build(dist)
-    try:
-        url = await node.start(listen)
-    except OSError as e:
-        return await _cannot_listen(node, listen or dist.server.listen, e)
-    print(f"edgehooks: serving {dist.source} on {url}", flush=True)
-    if node.admin is not None:
-        print(f"edgehooks: admin listener on {node.admin.url}", flush=True)
-    await _until_stopped()
-    await node.close()
-    return 0
-
-
-async def _supervise(dist, listen: str | None, count: int, log_level: str) -> int:
     from ..workers import Supervisor, WorkerFailed
 
-    supervisor = Supervisor(dist, count, log_level)
+    server = Supervisor(dist, workers, log_level) if workers > 1 else Node.build(dist)
     try:
-        url = await supervisor.start(listen)
+        url = await server.start(listen)
     except OSError as e:
-        return await _cannot_listen(supervisor, listen or dist.server.listen, e)
+        return await _cannot_listen(server, listen or dist.server.listen, e)
     except WorkerFailed as e:
         print(f"edgehooks: {e}", file=sys.stderr)
-        await supervisor.close()
+        await server.close()
         return 2
-    print(f"edgehooks: serving {dist.source} with {count} workers on {url}", flush=True)
-    if supervisor.admin is not None:
-        print(f"edgehooks: admin listener on {supervisor.admin.url}", flush=True)
-    await _until_stopped()
-    await supervisor.close()
+    print(f"edgehooks: serving {dist.source}{f' with {workers} workers' if workers > 1 else ''} on {url}", flush=True)
+    if server.admin is not None:
+        print(f"edgehooks: admin listener on {server.admin.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.close()
     return 0
 
 
@@ -85,14 +72,6 @@ async def _serve_worker(dist, listen: str | None, control_fd: int) -> int:
     await serve_as_worker(node, control_fd, stop)
     await node.close()
     return 0
-
-
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 async def _cannot_listen(server, listen: str, error: OSError) -> int:
