@@ -89,7 +89,14 @@ class Supervisor:
     async def start(self, listen: str | None) -> str:
         """Hold the port, start every worker, then the admin listener; OSError or WorkerFailed if one cannot."""
         host, port = split_listen(listen or self.dist.server.listen)
-        holder = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        if port:
+            # SO_REUSEPORT would let us join another server's port (another `--workers` one, say)
+            # without a word: first make sure nobody listens there.
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
+        holder = socket.socket(family, socket.SOCK_STREAM)
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:

@@ -154,7 +154,7 @@ def test_workers_share_one_cache_through_redis(served, tmp_path, redis_server):
 def test_bad_worker_count_and_busy_port(served, tmp_path):
     done = subprocess.run([sys.executable, "-m", "edgehooks", "serve", "--workers", "0"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "'0' is not a number of processes" in done.stderr
-    proxy = served("--listen", "127.0.0.1:0")
+    proxy = served("--workers", "2", "--listen", "127.0.0.1:0")  # its workers share the port, but with nobody else
     done = subprocess.run(
         [sys.executable, "-m", "edgehooks", "serve", "--workers", "2", "--listen", proxy.url.removeprefix("http://")], capture_output=True, text=True, timeout=60
     )
