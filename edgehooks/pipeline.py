@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from . import events, paths, validation
+from . import canary, events, paths, validation
 from .cache import Entry, Store, cache_key
 from .cache import freshness
 from .distribution import Behavior, Distribution, HookBinding
@@ -142,17 +142,8 @@ class Pipeline:
         return await self._store(storing, key, behavior, request.method, response), "Miss"
 
     def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
-        """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
-        headers CloudFront removes on the origin side gone (reference §3.3)."""
         origin = self._origin_objects[behavior.origin]
-        forwarded = get_header(request.headers, "x-forwarded-for")
-        removed = ORIGIN_SIDE_REMOVED | (UNKEYED_OVERRIDES - {h.lower() for h in behavior.cache.headers})
-        kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in removed]
-        headers = [("Host", _origin_host(origin))] + kept
-        headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
-        via = get_header(request.headers, "via")
-        headers.append(("Via", f"{via}, {self.via}" if via else self.via))
-        return Request(request.method, request.uri, request.querystring, headers, request.client_ip, request.body, request.http_version), origin
+        return origin_facing(request, origin, self.via, behavior.cache.headers), origin
 
     async def _request_hook(
         self, event_type: str, hook: HookBinding, ctx: EventContext, request: Request, origin: dict | None, timing: Timing
@@ -191,7 +182,7 @@ class Pipeline:
     async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
         started = time.perf_counter()
         try:
-            invocation = await self.functions[hook.function].invoke(event, hook=event_type)
+            invocation = await self.functions[canary.choose(hook, event)].invoke(event, hook=event_type)
         finally:
             timing.hooks.append((event_type, (time.perf_counter() - started) * 1000))
         return invocation.result
@@ -213,6 +204,19 @@ class Pipeline:
                 await keep(bytes(response.body))
             return response
         return Response(response.status, response.reason, response.headers, _tee(response.body, keep, limit))
+
+
+def origin_facing(request: Request, origin: dict, via: str, keyed_headers: tuple[str, ...] = ()) -> Request:
+    """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
+    headers CloudFront removes on the origin side gone (reference §3.3)."""
+    forwarded = get_header(request.headers, "x-forwarded-for")
+    removed = ORIGIN_SIDE_REMOVED | (UNKEYED_OVERRIDES - {h.lower() for h in keyed_headers})
+    kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in removed]
+    headers = [("Host", _origin_host(origin))] + kept
+    headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
+    previous = get_header(request.headers, "via")
+    headers.append(("Via", f"{previous}, {via}" if previous else via))
+    return Request(request.method, request.uri, request.querystring, headers, request.client_ip, request.body, request.http_version)
 
 
 def _from_entry(entry: Entry, now: float, method: str) -> Response:

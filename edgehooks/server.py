@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from aiohttp import http_parser, web, web_protocol
+from aiohttp import http_exceptions, http_parser, web, web_protocol
 
 from . import runtimes
 from .admin import Admin
 from .cache import build_store
 from .distribution import Distribution
 from .invalidations import Invalidations
+from .listen import bind
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
 from .pipeline import Pipeline, error_response, new_request_id
@@ -24,9 +26,27 @@ from .target import BadTarget, split_target
 log = logging.getLogger("edgehooks.server")
 access_log = logging.getLogger("edgehooks.access")
 
-# llhttp, aiohttp's C parser, rejects extension methods (PURGE works, FOO does not), but a CDN must
-# forward any method token to the origin as CloudFront does; the pure-Python parser accepts them.
-web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
+
+class ViewerParser(http_parser.HttpRequestParserPy):
+    """aiohttp's pure-Python request parser, with every malformed message a parse error.
+
+    The pure-Python parser, not llhttp: llhttp rejects extension methods (PURGE works, FOO does
+    not), but a CDN must forward any method token to the origin as CloudFront does. Its URL
+    parsing (yarl) raises IndexError/ValueError on some absolute-form targets; aiohttp treats only
+    its own exceptions as a bad request, so those would drop the connection with a traceback
+    instead of answering 400.
+    """
+
+    def parse_message(self, lines):  # type: ignore[override]
+        try:
+            return super().parse_message(lines)
+        except http_exceptions.HttpProcessingError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            raise http_exceptions.InvalidURLError(f"malformed request target: {e}") from None
+
+
+web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 
 
 class _ViewerConnection(web_protocol.RequestHandler):
@@ -82,6 +102,8 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
+    inflight: Counter = field(default_factory=Counter)
 
     @classmethod
     def build(cls, dist: Distribution, *, admin: bool = True) -> Node:
@@ -96,20 +118,15 @@ class Node:
 
     async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
         """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
-        host, port = split_listen(listen or self.dist.server.listen)
         await self.pipeline.origins.start()
         await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True, reuse_port=reuse_port or None)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
+        self.url = await bind(self.runner, listen or self.dist.server.listen, reuse_port=reuse_port)
         if self.admin is not None:
-            await self.admin.start(*split_listen(self.admin.settings.listen))
+            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -128,23 +145,31 @@ class Node:
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
+    async def drained(self, pipeline: Pipeline) -> None:
+        while self.inflight[pipeline]:
+            await asyncio.sleep(0.05)
+        del self.inflight[pipeline]
+
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        pipeline = self.pipeline  # the one this request started on, even if a reload swaps it
+        self.inflight[pipeline] += 1
+        try:
+            return await self._serve(pipeline, viewer)
+        finally:
+            self.inflight[pipeline] -= 1
+
+    async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         try:
             request = to_request(viewer)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await self.pipeline.handle(request)
+        outcome = await pipeline.handle(request)
         response = outcome.response
         access_log.info(
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
         )
         return await send(viewer, response)
-
-
-def split_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def to_request(viewer: web.BaseRequest) -> Request:

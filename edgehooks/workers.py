@@ -26,7 +26,8 @@ from .admin import Admin
 from .cache import SharedTierDown
 from .distribution import Distribution
 from .invalidations import Invalidations
-from .server import Node, split_listen
+from .listen import split_listen
+from .server import Node
 
 log = logging.getLogger("edgehooks.workers")
 
@@ -116,7 +117,7 @@ class Supervisor:
             raise failed[0]
         self.url = self.workers[1].url
         if self.admin is not None:
-            await self.admin.start(*split_listen(self.admin.settings.listen))
+            await self.admin.start()
         return self.url
 
     async def close(self) -> None:

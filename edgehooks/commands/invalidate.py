@@ -8,7 +8,7 @@ import sys
 import httpx
 
 from ..admin import PREFIX
-from ..server import split_listen
+from ..listen import split_listen
 from . import load_or_exit
 
 TOKEN_ENV = "EDGEHOOKS_ADMIN_TOKEN"

@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
+from .. import config
 from . import load_or_exit
 
 
@@ -14,6 +17,7 @@ def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="serve a distribution")
     serve.add_argument("--config", help="the distribution's TOML file (default: the repository's config/edgehooks.toml)")
     serve.add_argument("--listen", help="HOST:PORT to serve viewers on, overriding [server] listen")
+    serve.add_argument("--reload", action="store_true", help="when the config or a function's code changes, serve the new version (watchfiles)")
     serve.add_argument("--workers", type=_count, default=1, metavar="N", help="serving processes sharing the port (default 1)")
     # How a `--workers` parent starts each worker: the fd of its control socket.
     serve.add_argument("--worker-control", type=int, help=argparse.SUPPRESS)
@@ -21,10 +25,19 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    dist = load_or_exit(args.config)
+    from ..versions import Numbering
+
+    path = args.config or str(config.default_config_path())
     if args.worker_control is not None:
-        return asyncio.run(_serve_worker(dist, args.listen, args.worker_control))
-    return asyncio.run(_serve(dist, args.listen, args.workers, args.log_level))
+        return asyncio.run(_serve_worker(load_or_exit(path), args.listen, args.worker_control))
+    if not args.reload:
+        return asyncio.run(_serve(load_or_exit(path), args.listen, None, args.workers, args.log_level))
+    if args.workers > 1:
+        print("edgehooks: --reload serves from one process: use it without --workers", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="edgehooks-code-") as copies:
+        numbering = Numbering(Path(copies))  # shared with reloads, so that new code gets the next number
+        return asyncio.run(_serve(load_or_exit(path, numbering), args.listen, (path, numbering), 1, args.log_level))
 
 
 def _count(value: str) -> int:
@@ -33,7 +46,8 @@ def _count(value: str) -> int:
     return int(value)
 
 
-async def _serve(dist, listen: str | None, workers: int, log_level: str) -> int:
+async def _serve(dist, listen: str | None, reload: tuple[str, object] | None, workers: int, log_level: str) -> int:
+    from ..reload import Reloader
     from ..server import Node
     from ..workers import Supervisor, WorkerFailed
 
@@ -49,11 +63,14 @@ async def _serve(dist, listen: str | None, workers: int, log_level: str) -> int:
     print(f"edgehooks: serving {dist.source}{f' with {workers} workers' if workers > 1 else ''} on {url}", flush=True)
     if server.admin is not None:
         print(f"edgehooks: admin listener on {server.admin.url}", flush=True)
+    watcher = asyncio.create_task(Reloader(server, *reload).run()) if reload else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
     await server.close()
     return 0
 
