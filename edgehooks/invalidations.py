@@ -23,7 +23,7 @@ from aiohttp import web
 
 from .admin import PREFIX, Admin
 from .cache import SharedTierDown
-from .cache.invalidation import BadPath, normalize_all
+from .cache.invalidation_paths import BadPath, normalize_all
 
 KEPT = 1000  # invalidations remembered for GET, newest first out last
 

@@ -88,6 +88,7 @@ async def swap(node, dist: Distribution) -> None:
 
 async def _retire(node, pipeline: Pipeline, retired: list, origins: Origins | None) -> None:
     await node.drained(pipeline)
+    await pipeline.close()  # its background refreshes use the runtimes and origins retired here
     await asyncio.gather(*(runtime.close() for runtime in retired))
     if origins is not None:
         await origins.close()

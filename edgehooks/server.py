@@ -134,6 +134,7 @@ class Node:
             await self.admin.close()
         if self.runner is not None:
             await self.runner.cleanup()
+        await self.pipeline.close()  # background refreshes before the functions and origins they use
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
         await self.pipeline.store.close()
         await self.pipeline.origins.close()

@@ -44,7 +44,7 @@ def make_event(
 
 
 async def run_async(handler: str, event_type: str = "viewer-request", *, event: dict | None = None, memory_mb: int = 128, timeout: float = 3.0, **request) -> Result:
-    """Invoke `handler` ("file.py:function", "file.wasm", "file.wat") once; `request` as for `make_event`."""
+    """Invoke `handler` ("file.py:function", "file.js:function", "file.wasm", "file.wat") once; `request` as for `make_event`."""
     spec = spec_for(handler, memory_mb=memory_mb, timeout=timeout)
     return await _run(spec, event_type, event if event is not None else make_event(event_type, **request))
 

@@ -18,21 +18,32 @@ from .distribution import FunctionSpec
 from .errors import FunctionError
 
 
+HANDLER_SUFFIXES = (".py", *runtimes.NODE_SUFFIXES)  # "FILE:function" handlers; the rest are wasm modules
+CODE_SUFFIXES = (*HANDLER_SUFFIXES, ".wasm", ".wat")
+
+
+def is_code_file(target: str) -> bool:
+    """Whether `target` names a code file ("FILE.py[:function]", "FILE.js", "FILE.wasm", …), not a config function."""
+    file = target.rpartition(":")[0] if ":" in target and not target.endswith(CODE_SUFFIXES) else target
+    return file.endswith(CODE_SUFFIXES)
+
+
 def spec_for(target: str, *, memory_mb: int = 128, timeout: float = 3.0) -> FunctionSpec:
-    """A function from "FILE.py:function", "FILE.py" (function `handler`) or "FILE.wasm"/"FILE.wat",
-    with Lambda's defaults for what a config would say; ValueError when there is no such file."""
+    """A function from "FILE.py:function", "FILE.js:function" (function `handler` when left out) or
+    "FILE.wasm"/"FILE.wat", with Lambda's defaults for what a config would say; ValueError when
+    there is no such file."""
     file, function = target, "handler"
-    if not target.endswith((".py", ".wasm", ".wat")) and ":" in target:
+    if not target.endswith(CODE_SUFFIXES) and ":" in target:
         file, _, function = target.rpartition(":")
     path = Path(file).resolve()
-    if path.suffix not in (".py", ".wasm", ".wat"):
-        raise ValueError(f'{target!r} is not "FILE.py:function", "FILE.wasm" or "FILE.wat"')
+    if path.suffix not in CODE_SUFFIXES:
+        raise ValueError(f'{target!r} is not "FILE.py:function", "FILE.js:function", "FILE.wasm" or "FILE.wat"')
     if not path.is_file():
         raise ValueError(f"{file}: no such file")
-    if path.suffix != ".py":
+    if path.suffix not in HANDLER_SUFFIXES:
         return FunctionSpec(path.stem, wasm=path, memory_mb=memory_mb, timeout=timeout)
     if not function.isidentifier():
-        raise ValueError(f"{function!r} is not a Python function name")
+        raise ValueError(f"{function!r} is not a function name")
     return FunctionSpec(path.stem, f"{file}:{function}", path, function, memory_mb=memory_mb, timeout=timeout)
 
 

@@ -55,11 +55,12 @@ def test_events_body_is_shown_as_include_body_does_and_bad_flags_exit_2():
     assert bad.returncode == 2 and "is not a header" in bad.stderr
 
 
-def test_invoke_a_file_that_passes_prints_log_report_result_and_exits_0():
-    done = edgehooks("invoke", "hooks/redirects.py:handler", "--event-type", "viewer-request", "--uri", "/old-about")
+@pytest.mark.parametrize("target", ["hooks/redirects.py:handler", "hooks/redirects.js:handler", "hooks/redirects.js"])
+def test_invoke_a_file_that_passes_prints_log_report_result_and_exits_0(target):
+    done = edgehooks("invoke", target, "--event-type", "viewer-request", "--uri", "/old-about")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "invoke redirects (hooks/redirects.py:handler, 128 MB, 3 s) on viewer-request"
+    assert lines[0] == f"invoke redirects ({target.partition(':')[0]}:handler, 128 MB, 3 s) on viewer-request"
     assert lines[1].startswith("START RequestId: ") and lines[1].endswith("Version: 1")
     assert any(line.startswith("REPORT RequestId: ") and "Init Duration: " in line for line in lines)
     assert '"status": "301"' in done.stdout and "PASSED" in done.stdout

@@ -6,7 +6,7 @@ import pytest
 
 from edgehooks.cache import codec
 from edgehooks.cache.entry import Entry
-from edgehooks.cache.invalidation import MAX_PATHS, BadPath, Matcher, normalize, normalize_all, object_name
+from edgehooks.cache.invalidation_paths import MAX_PATHS, BadPath, Matcher, normalize, normalize_all, object_name
 from edgehooks.invalidations import parse_batch
 
 

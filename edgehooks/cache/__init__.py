@@ -6,9 +6,9 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from ..distribution import CachePolicy, Distribution
-from ..messages import Request, get_header
+from ..messages import Request, get_all, get_header
 from .entry import Entry
-from .invalidation import SharedTierDown
+from .invalidation_paths import SharedTierDown
 from .memory import MemoryStore
 
 __all__ = ["Entry", "MemoryStore", "SharedTierDown", "Store", "build_store", "cache_key"]
@@ -25,7 +25,7 @@ class Store(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def invalidate(self, paths: list[str]) -> None:
-        """Forget what the normalized CloudFront paths cover (cache.invalidation), on every node
+        """Forget what the normalized CloudFront paths cover (cache.invalidation_paths), on every node
         that shares this tier; SharedTierDown when only this node could be reached."""
 
     async def start(self) -> None: ...
@@ -47,10 +47,13 @@ def build_store(dist: Distribution) -> Store:
 
 
 def cache_key(policy: CachePolicy, request: Request) -> str:
-    """Host, path and the query strings and headers the policy names (reference §6.2)."""
+    """Host, path and the query strings, headers and cookies the policy names (reference §6.2).
+    Every key begins with `host \x00 uri \x00`: invalidation matches paths on that prefix."""
     parts = [(get_header(request.headers, "host") or "").lower(), request.uri, _query_part(policy, request.querystring)]
     for name in policy.headers:
         parts.append(f"{name.lower()}={get_header(request.headers, name) or ''}")
+    if policy.cookies != "none":
+        parts.append("cookie=" + _cookie_part(policy, get_all(request.headers, "cookie")))
     return "\x00".join(parts)
 
 
@@ -61,3 +64,14 @@ def _query_part(policy: CachePolicy, querystring: str) -> str:
         return querystring
     wanted = set(policy.query_strings)
     return urlencode([(k, v) for k, v in parse_qsl(querystring, keep_blank_values=True) if k in wanted])
+
+
+def _cookie_part(policy: CachePolicy, lines: list[str]) -> str:
+    """The chosen cookies, sorted by name so that the viewer's cookie order does not split entries."""
+    pairs = []
+    for line in lines:
+        for crumb in line.split(";"):
+            name, _, value = crumb.strip().partition("=")
+            if name and (policy.cookies == "all" or name in policy.cookies):
+                pairs.append((name, value))
+    return "; ".join(f"{name}={value}" for name, value in sorted(pairs))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from cachetools import LRUCache
 
 from .entry import Entry
-from .invalidation import Matcher
+from .invalidation_paths import Matcher
 
 
 class MemoryStore:

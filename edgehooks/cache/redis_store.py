@@ -34,7 +34,7 @@ from redis.exceptions import RedisError
 
 from . import codec
 from .entry import Entry
-from .invalidation import SharedTierDown, object_name
+from .invalidation_paths import SharedTierDown, object_name
 
 log = logging.getLogger("edgehooks.cache.redis")
 

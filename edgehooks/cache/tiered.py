@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from .entry import Entry
-from .invalidation import Matcher
+from .invalidation_paths import Matcher
 from .memory import MemoryStore
 from .redis_store import RedisStore
 

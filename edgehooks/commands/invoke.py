@@ -17,7 +17,7 @@ def register(subparsers) -> None:
     from ..samples import EVENT_TYPES
 
     invoke = subparsers.add_parser("invoke", help="run a function once on an event and validate its result")
-    invoke.add_argument("target", metavar="FUNCTION|FILE", help="a function of --config (NAME or NAME:VERSION), or FILE.py[:function], FILE.wasm, FILE.wat")
+    invoke.add_argument("target", metavar="FUNCTION|FILE", help="a function of --config (NAME or NAME:VERSION), or FILE.py[:function], FILE.js[:function], FILE.wasm, FILE.wat")
     invoke.add_argument("--event-type", choices=EVENT_TYPES, help="the hook point (default: the --event file's eventType)")
     invoke.add_argument("--event", metavar="FILE.json", help="the event to send (- for stdin), e.g. from `edgehooks events`; else built from the flags below")
     invoke.add_argument("--config", help="where FUNCTION is defined (default: the repository's config/edgehooks.toml)")
@@ -31,7 +31,7 @@ def run(args) -> int:
     from ..distribution import ConfigError, Where
 
     server = origin = None
-    if args.target.endswith((".py", ".wasm", ".wat")) or ".py:" in args.target:
+    if trial.is_code_file(args.target):
         try:
             spec = trial.spec_for(args.target)
         except ValueError as e:
