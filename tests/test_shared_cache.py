@@ -32,7 +32,7 @@ origin = "site"
 """ % TOKEN
 
 
-async def start(redis_server, edgehooks, origin):
+async def start(edgehooks, origin, redis_server):
     node = await edgehooks(CONFIG.replace("{redis}", redis_server.url).replace("{origin}", origin.url))
     node.client.headers["Host"] = "www.example.com"  # nodes of one site: one Host, so one cache key
     return node
@@ -65,8 +65,8 @@ def versioned(origin):
 
 async def test_a_miss_on_one_node_is_a_hit_on_the_other_and_invalidations_reach_both(redis_server, edgehooks, origin):
     state = versioned(origin)
-    a = await start(redis_server, edgehooks, origin)
-    b = await start(redis_server, edgehooks, origin)
+    a = await start(edgehooks, origin, redis_server)
+    b = await start(edgehooks, origin, redis_server)
 
     assert (await a.get("/page")).headers["x-cache"] == "Miss from edgehooks"
     await eventually(lambda: redis_server.entries() == 1, "node a's background write reaches Redis")
@@ -85,16 +85,33 @@ async def test_a_miss_on_one_node_is_a_hit_on_the_other_and_invalidations_reach_
     await eventually(b_sees_v2, "the invalidation reaches node b's memory tier over pub/sub")
 
 
+async def test_a_successful_post_on_one_node_makes_every_node_forget_the_target(redis_server, edgehooks, origin):
+    state = versioned(origin)
+    a = await start(edgehooks, origin, redis_server)
+    b = await start(edgehooks, origin, redis_server)
+    assert (await a.get("/page")).headers["x-cache"] == "Miss from edgehooks"
+    await eventually(lambda: redis_server.entries() == 1, "node a's background write reaches Redis")
+    assert [(await b.get("/page")).headers["x-cache"] for _ in range(2)] == ["Hit from edgehooks"] * 2  # now in b's memory
+
+    state["version"] = "v2"
+    assert (await a.request("POST", "/page", content=b"changed")).status_code == 200  # RFC 9111 §4.4 on node a
+
+    async def b_sees_v2() -> bool:
+        return (await b.get("/page")).text == "v2"
+
+    await eventually(b_sees_v2, "the deletion reaches node b's memory tier over pub/sub")
+
+
 async def test_redis_down_the_nodes_keep_serving_and_say_so_once(redis_server, edgehooks, origin, caplog):
     caplog.set_level(logging.WARNING, logger="edgehooks.cache.redis")
-    a = await start(redis_server, edgehooks, origin)
+    a = await start(edgehooks, origin, redis_server)
     assert [(await a.get("/kept")).headers["x-cache"] for _ in range(2)] == ["Miss from edgehooks", "Hit from edgehooks"]
 
     redis_server.kill()
     answers = [await a.get(path) for path in ("/kept", "/new", "/new", "/other")]
     assert [r.status_code for r in answers] == [200] * 4
     assert [r.headers["x-cache"].split()[0] for r in answers] == ["Hit", "Miss", "Hit", "Miss"]
-    b = await start(redis_server, edgehooks, origin)  # Redis down at start: serve anyway
+    b = await start(edgehooks, origin, redis_server)  # Redis down at start: serve anyway
     assert (await b.get("/new")).status_code == 200
     down = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert len(down) == 2, "once per node"

@@ -25,6 +25,9 @@ class MemoryStore:
             self._lru[key] = entry
 
     async def delete(self, key: str) -> None:
+        self.forget(key)
+
+    def forget(self, key: str) -> None:
         self._lru.pop(key, None)
 
     async def invalidate(self, paths: list[str]) -> None:

@@ -5,7 +5,7 @@ Layout under the namespace `NS` = `<redis_prefix>:<distribution_id>`:
     NS:e:<key>     an entry (codec.encode), expiring EXPIRY_AFTER_STALE after it goes stale
     NS:n:<name>    a set of the keys cached for one object name (URI and keyed query string)
     NS:names       a sorted set of object names, all with score 0, so ZRANGEBYLEX finds a prefix
-    NS:invalidations   the pub/sub channel on which invalidations reach every node
+    NS:invalidations   the pub/sub channel on which invalidations and deletions reach every node
 
 So an invalidation reads only what it covers: an exact path one set, a wildcard one lexical
 range, never a SCAN of the keyspace; one Lua script does it in one round trip. `ORPHANS_EVERY`
@@ -97,7 +97,8 @@ class RedisStore:
         self.up = False
         self._down_logged = False
         self._tasks: set[asyncio.Task] = set()
-        self.on_invalidation: Callable[[list[str]], None] = lambda paths: None
+        self.on_invalidation: Callable[[list[str]], None] = lambda paths: None  # another node invalidated paths
+        self.on_forget: Callable[[str], None] = lambda key: None  # another node deleted a key
         self.on_back: Callable[[], None] = lambda: None
 
     # --- Store -------------------------------------------------------------------------------
@@ -107,6 +108,11 @@ class RedisStore:
         return codec.decode(data) if data is not None else None
 
     async def put(self, key: str, entry: Entry) -> None:
+        await self.write(key, entry)
+
+    def write(self, key: str, entry: Entry) -> Awaitable[None]:
+        """`put`, with the entry encoded now: the I/O may run later, after the caller moved on."""
+        value = codec.encode(entry)
         stale_in = entry.ttl - max(0.0, time.time() - entry.stored_at)
         expire_ms = int(max(1.0, stale_in + EXPIRY_AFTER_STALE) * 1000)
         name = object_name(key)
@@ -114,7 +120,7 @@ class RedisStore:
 
         async def store() -> None:
             async with self._client.pipeline(transaction=True) as p:
-                p.set(self._entry(key), codec.encode(entry), px=expire_ms)
+                p.set(self._entry(key), value, px=expire_ms)
                 p.sadd(index, key)
                 # The set lives as long as its longest-lived entry: NX gives a new set a TTL, GT extends it.
                 p.pexpire(index, expire_ms, nx=True)
@@ -123,10 +129,18 @@ class RedisStore:
                 await p.execute()
 
         # A large body takes longer than a lookup: allow for a link of at least 10 MB/s.
-        await self._call(store, None, self.timeout + len(entry.body) / 10e6)
+        return self._call(store, None, self.timeout + len(value) / 10e6)
 
     async def delete(self, key: str) -> None:
-        await self._call(lambda: self._client.delete(self._entry(key)), None)
+        """Gone from Redis and from every other node's memory (a successful unsafe request, RFC 9111 §4.4)."""
+
+        async def run() -> None:
+            async with self._client.pipeline(transaction=False) as p:
+                p.unlink(self._entry(key))
+                p.publish(self.channel, json.dumps({"from": self._node, "keys": [key]}))
+                await p.execute()
+
+        await self._call(run, None)
 
     # --- invalidation ------------------------------------------------------------------------
 
@@ -203,7 +217,12 @@ class RedisStore:
     def _received(self, data: bytes) -> None:
         try:
             message = json.loads(data)
-            if message["from"] != self._node:
+            if message["from"] == self._node:
+                return
+            if "keys" in message:
+                for key in message["keys"]:
+                    self.on_forget(key)
+            else:
                 self.on_invalidation(message["paths"])
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed message on %s: %r", self.channel, data[:200])

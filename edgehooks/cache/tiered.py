@@ -12,14 +12,15 @@ from .redis_store import RedisStore
 
 class TieredStore:
     """A hit in Redis fills memory; a put goes to both, to Redis in the background so a viewer
-    never waits on it; an invalidation from any node, arriving on pub/sub, drops the paths from
-    this node's memory."""
+    never waits on it; an invalidation or a deletion from any node, arriving on pub/sub, drops
+    the paths or the key from this node's memory."""
 
     def __init__(self, memory: MemoryStore, shared: RedisStore):
         self.memory = memory
         self.shared = shared
         self._writes: set[asyncio.Task] = set()
         shared.on_invalidation = lambda paths: memory.drop(Matcher(paths))
+        shared.on_forget = memory.forget
         shared.on_back = memory.clear
 
     async def get(self, key: str) -> Entry | None:
@@ -32,7 +33,7 @@ class TieredStore:
 
     async def put(self, key: str, entry: Entry) -> None:
         await self.memory.put(key, entry)
-        write = asyncio.ensure_future(self.shared.put(key, entry))
+        write = asyncio.ensure_future(self.shared.write(key, entry))
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)
 
