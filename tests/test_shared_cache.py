@@ -63,43 +63,39 @@ def versioned(origin):
     return state
 
 
-async def test_a_miss_on_one_node_is_a_hit_on_the_other_and_invalidations_reach_both(redis_server, edgehooks, origin):
+async def two_nodes_holding_v1(edgehooks, origin, redis_server):
+    """Nodes a and b with /page ("v1") in Redis and in b's memory; the origin then answers "v2"."""
     state = versioned(origin)
     a = await start(edgehooks, origin, redis_server)
     b = await start(edgehooks, origin, redis_server)
-
     assert (await a.get("/page")).headers["x-cache"] == "Miss from edgehooks"
     await eventually(lambda: redis_server.entries() == 1, "node a's background write reaches Redis")
-    assert (await b.get("/page")).headers["x-cache"] == "Hit from edgehooks"
+    assert (await b.get("/page")).headers["x-cache"] == "Hit from edgehooks"  # a miss on a is a hit on b
     assert origin.hits("/page") == 1
     assert (await b.get("/page")).text == "v1"  # now from b's own memory tier
-
     state["version"] = "v2"
+    return a, b
+
+
+async def eventually_v2(node, what: str) -> None:
+    async def sees_v2() -> bool:
+        return (await node.get("/page")).text == "v2"
+
+    await eventually(sees_v2, what)
+
+
+async def test_a_miss_on_one_node_is_a_hit_on_the_other_and_invalidations_reach_both(redis_server, edgehooks, origin):
+    a, b = await two_nodes_holding_v1(edgehooks, origin, redis_server)
     answer = await invalidate(a, "/pa*")
     assert answer.status_code == 201 and answer.json()["Invalidation"]["Status"] == "Completed"
     assert (await a.get("/page")).text == "v2"
-
-    async def b_sees_v2() -> bool:
-        return (await b.get("/page")).text == "v2"
-
-    await eventually(b_sees_v2, "the invalidation reaches node b's memory tier over pub/sub")
+    await eventually_v2(b, "the invalidation reaches node b's memory tier over pub/sub")
 
 
 async def test_a_successful_post_on_one_node_makes_every_node_forget_the_target(redis_server, edgehooks, origin):
-    state = versioned(origin)
-    a = await start(edgehooks, origin, redis_server)
-    b = await start(edgehooks, origin, redis_server)
-    assert (await a.get("/page")).headers["x-cache"] == "Miss from edgehooks"
-    await eventually(lambda: redis_server.entries() == 1, "node a's background write reaches Redis")
-    assert [(await b.get("/page")).headers["x-cache"] for _ in range(2)] == ["Hit from edgehooks"] * 2  # now in b's memory
-
-    state["version"] = "v2"
+    a, b = await two_nodes_holding_v1(edgehooks, origin, redis_server)
     assert (await a.request("POST", "/page", content=b"changed")).status_code == 200  # RFC 9111 §4.4 on node a
-
-    async def b_sees_v2() -> bool:
-        return (await b.get("/page")).text == "v2"
-
-    await eventually(b_sees_v2, "the deletion reaches node b's memory tier over pub/sub")
+    await eventually_v2(b, "the deletion reaches node b's memory tier over pub/sub")
 
 
 async def test_redis_down_the_nodes_keep_serving_and_say_so_once(redis_server, edgehooks, origin, caplog):
