@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -52,17 +53,26 @@ web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 class _ViewerConnection(web_protocol.RequestHandler):
     """aiohttp's connection handler with a deadline for each request's headers.
 
-    aiohttp closes idle connections but not one that trickles header lines forever (slowloris);
-    a viewer gets `header_timeout` seconds from its first byte of a request to the end of its headers.
+    aiohttp closes idle keep-alive connections but not one that trickles header lines forever
+    (slowloris) nor a new one that never sends a byte (a flood of those exhausts descriptors): a
+    viewer gets `header_timeout` seconds from connecting, and from the first byte of each later
+    request, to the end of that request's headers.
     """
 
     header_timeout = 10.0
     _deadline: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and not self._request_in_progress:
-            self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+            self._start_deadline()
         super().data_received(data)
+
+    def _start_deadline(self) -> None:
+        self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
 
     async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
         self._cancel_deadline()
@@ -94,7 +104,11 @@ class _Server(web.Server):
 
 @dataclass
 class Node:
-    """One serving edgehooks: its pipeline and the resources behind it."""
+    """One serving edgehooks: its pipeline and the resources behind it.
+
+    A front end other than the aiohttp listener (the mitmproxy addon) uses `open`, `answer` and
+    `close`, so what `answer` adds to a request (the access log, …) is the same in both.
+    """
 
     dist: Distribution
     pipeline: Pipeline
@@ -106,27 +120,31 @@ class Node:
     inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution, *, admin: bool = True) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True, *, admin: bool = True) -> Node:
         """`admin=False` for a `--workers` process: its parent owns the admin listener."""
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins))
+        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
             Invalidations(node.invalidate).add_routes(node.admin)
         return node
 
-    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
-        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
+    async def open(self) -> None:
+        """Start what the pipeline needs: the origin client, the cache tiers, the functions, the admin listener."""
         await self.pipeline.origins.start()
         await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
+        if self.admin is not None:
+            await self.admin.start()
+
+    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
+        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
+        await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
         self.url = await bind(self.runner, listen or self.dist.server.listen, reuse_port=reuse_port)
-        if self.admin is not None:
-            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -165,12 +183,17 @@ class Node:
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await pipeline.handle(request)
+        return await send(viewer, await self.answer(request, pipeline=pipeline))
+
+    async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:
+        """One viewer request through `pipeline` (default: the current one), logged; `origin` as
+        in `Pipeline.handle`."""
+        outcome = await (pipeline or self.pipeline).handle(request, origin)
         response = outcome.response
         access_log.info(
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
         )
-        return await send(viewer, response)
+        return response
 
 
 def to_request(viewer: web.BaseRequest) -> Request:
