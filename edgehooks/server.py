@@ -16,8 +16,9 @@ from aiohttp import http_exceptions, http_parser, web, web_protocol
 
 from . import runtimes
 from .admin import Admin
-from .cache import MemoryStore
+from .cache import build_store
 from .distribution import Distribution
+from .invalidations import Invalidations
 from .listen import bind
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
@@ -121,27 +122,31 @@ class Node:
     inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True, *, admin: bool = True) -> Node:
+        """`admin=False` for a `--workers` process: its parent owns the admin listener."""
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins, origin_tls))
-        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
+        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
+        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
+            Invalidations(node.invalidate).add_routes(node.admin)
         return node
 
     async def open(self) -> None:
-        """Start what the pipeline needs: the origin client, the functions, the admin listener."""
+        """Start what the pipeline needs: the origin client, the cache tiers, the functions, the admin listener."""
         await self.pipeline.origins.start()
+        await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         if self.admin is not None:
             await self.admin.start()
 
-    async def start(self, listen: str | None = None) -> str:
+    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
+        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
         await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        self.url = await bind(self.runner, listen or self.dist.server.listen)
+        self.url = await bind(self.runner, listen or self.dist.server.listen, reuse_port=reuse_port)
         return self.url
 
     async def close(self) -> None:
@@ -151,7 +156,12 @@ class Node:
             await self.runner.cleanup()
         await self.pipeline.close()  # background refreshes before the functions and origins they use
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
+        await self.pipeline.store.close()
         await self.pipeline.origins.close()
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Drop what the normalized CloudFront paths cover, from this node and every node sharing its cache."""
+        await self.pipeline.store.invalidate(paths)
 
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
