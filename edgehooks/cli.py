@@ -8,7 +8,7 @@ import logging
 import sys
 
 # Each module has `register(subparsers)`, which adds its parser and sets `run(args) -> exit code`.
-COMMANDS = ("serve",)
+COMMANDS = ("serve", "intercept", "check", "events", "invoke", "publish", "invalidate")
 
 
 def main(argv: list[str] | None = None) -> int:

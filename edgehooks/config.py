@@ -10,6 +10,7 @@ error at that key. Relative paths in the file are resolved against the file's fo
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -20,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
-from . import runtimes
+from . import runtimes, versions
 from .distribution import (
     HOOK_POINTS,
     AdminSettings,
@@ -52,7 +53,10 @@ def default_config_path() -> Path:
     return Path(__file__).parent.parent / "config" / "edgehooks.toml"
 
 
-def load(path: str | Path) -> Distribution:
+def load(path: str | Path, numbering: versions.Numbering | None = None, *, origin_from_request: bool = False) -> Distribution:
+    """`numbering`: a reloading process passes the same one each time, so new code gets a new number.
+    With `origin_from_request` (`edgehooks intercept`) each request goes to the site it was
+    addressed to, so behaviors may leave out `origin`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -64,9 +68,10 @@ def load(path: str | Path) -> Distribution:
         raise _syntax_error(path, e) from None
     at = _At(_Doc(path, path.resolve().parent, _key_lines(text)), "")
     dist = _distribution(doc, at, path.resolve())
-    _check_references(dist, at)
+    _check_references(dist, at, origin_from_request)
     _apply_hook_limits(dist, at)
-    _check_handlers(dist, at)
+    _check_handlers(dist, at)  # before numbering: code that does not load gets no version number
+    _resolve_versions(dist, at, numbering or versions.Numbering())
     return dist
 
 
@@ -281,7 +286,7 @@ def _seconds(lo: float, hi: float | None = None, *, above: bool = False) -> Pars
         _expect(value, (str, int, float), 'a duration such as "5s" or a number of seconds')
         seconds = parse_duration(value)
         if seconds < lo or above and seconds == lo or hi is not None and seconds > hi:
-            bounds = f"more than {lo:g}s" if above else _bounds(lo, hi, "s")
+            bounds = f"more than {lo:g}s{f' and at most {hi:g}s' if hi is not None else ''}" if above else _bounds(lo, hi, "s")
             raise ValueError(f"{json.dumps(value)} is out of range: must be {bounds}")
         return seconds
 
@@ -305,17 +310,36 @@ def _listen(value: Any, at: _At) -> str:
     return value
 
 
-def _url(value: Any, at: _At) -> str:
-    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+def _split_url(value: str) -> SplitResult:
     url = urlsplit(value)
     try:
         url.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise ValueError(f"{json.dumps(value)} has an invalid port") from None
+    return url
+
+
+def _url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+    url = _split_url(value)
     if url.scheme not in ("http", "https") or not url.hostname:
         raise ValueError(f'{json.dumps(value)} is not an origin URL: expected "http(s)://host[:port][/path]"')
     if url.query or url.fragment or value.endswith(("?", "#")):
         raise ValueError(f"{json.dumps(value)} has a query or fragment; an origin URL may only have a path prefix")
+    return value
+
+
+def _redis_url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a Redis URL such as "redis://127.0.0.1:6379/0"')
+    url = _split_url(value)
+    if url.scheme == "unix":
+        if not url.path:
+            raise ValueError(f'{json.dumps(value)} names no socket: expected "unix:///path/to/redis.sock"')
+        return value
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise ValueError(f'{json.dumps(value)} is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"')
+    if url.path.strip("/") and not url.path.strip("/").isdigit():
+        raise ValueError(f"{json.dumps(value)} has database {json.dumps(url.path.strip('/'))}; a database is a number, as in /0")
     return value
 
 
@@ -332,10 +356,10 @@ def _folder(value: Any, at: _At) -> Path:
 
 
 def _handler(value: Any, at: _At) -> tuple[str, Path, str]:
-    _expect(value, (str,), 'a string "file.py:function"')
+    _expect(value, (str,), 'a string "file.py:function" or "file.js:function"')
     file, _, function = value.rpartition(":")
-    if not file.endswith(".py") or not function.isidentifier():
-        raise ValueError(f'{json.dumps(value)} is not "file.py:function"')
+    if not file.endswith((".py", *runtimes.NODE_SUFFIXES)) or not function.isidentifier():
+        raise ValueError(f'{json.dumps(value)} is not "file.py:function" or "file.js:function" (also .mjs, .cjs)')
     path = _local_path(file, at)
     if not path.is_file():
         raise ValueError(f"handler file {json.dumps(file)} does not exist ({path})")
@@ -410,7 +434,7 @@ def _named(parse: Callable[[str, Any, _At], Any]) -> Parser:
 
 SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string, "server_timing": _boolean, "default_root_object": _string}
 
-CACHE = {"max_size": _size, "max_object_size": _size}
+CACHE = {"max_size": _size, "max_object_size": _size, "redis": _redis_url, "redis_prefix": _string, "redis_timeout": _seconds(0, 10, above=True)}
 
 ADMIN = {"listen": _listen, "token": _string, "token_env": _string}
 
@@ -432,7 +456,19 @@ FUNCTION = {
     "provisioned": _integer(0),
 }
 
-HOOK = {"function": _string, "include_body": _boolean}
+def _weights(value: Any, at: _At) -> dict[str, int]:
+    _expect(value, (dict,), 'a table of version = weight, such as { "3" = 90, "4" = 10 }')
+    weights = {}
+    for version, weight in value.items():
+        if not (version.isdigit() or version == "latest"):
+            raise (at / version).error('a version is a published number such as "3", or "latest"')
+        weights[version] = _parse(_integer(0, 100), weight, at / version)
+    if sum(weights.values()) != 100:
+        raise ValueError(f"the weights add up to {sum(weights.values())}; they must add up to 100")
+    return weights
+
+
+HOOK = {"function": _string, "include_body": _boolean, "versions": _weights, "sticky_cookie": _string}
 
 CACHE_POLICY = {
     "min_ttl": _seconds(0),
@@ -484,15 +520,27 @@ def _function(name: str, value: Any, at: _At) -> FunctionSpec:
 def _hook(hook: str) -> Parser:
     def parse(value: Any, at: _At) -> HookBinding:
         if isinstance(value, str):
-            return HookBinding(_string(value, at), where=at.where)
+            function, version = qualified(_string(value, at))
+            return HookBinding(function, where=at.where, version=version)
         if not isinstance(value, dict):
             raise ValueError(f'expected a function name or {{ function = "name", include_body = true }}, got {_describe(value)}')
         fields = _fields(value, at, HOOK, required=("function",))
         if fields.get("include_body") and hook not in REQUEST_HOOKS:
             raise (at / "include_body").error(f"include_body is only allowed on {' and '.join(REQUEST_HOOKS)} (CloudFront refuses it on {hook})")
-        return HookBinding(**fields, where=(at / "function").where)
+        function, version = qualified(fields.pop("function"))
+        if version is not None and "versions" in fields:
+            raise (at / "versions").error(f'the function is already pinned to version {version}: give "name:N" or versions, not both')
+        if "sticky_cookie" in fields and "versions" not in fields:
+            raise (at / "sticky_cookie").error("only a split between versions (versions = { ... }) uses a sticky cookie")
+        return HookBinding(function, **fields, where=(at / "function").where, version=version)
 
     return parse
+
+
+def qualified(name: str) -> tuple[str, str | None]:
+    """"name:3" -> ("name", "3"), Lambda's qualified function name; "name" -> ("name", None)."""
+    function, colon, version = name.rpartition(":")
+    return (function, version) if colon and version.isdigit() else (name, None)
 
 
 def _cache_policy(value: Any, at: _At) -> CachePolicy:
@@ -521,7 +569,7 @@ def _behaviors(value: Any, at: _At) -> list[Behavior]:
 
 
 def _behavior(value: Any, at: _At, index: int) -> Behavior:
-    fields = _fields(value, at, BEHAVIOR, required=("path", "origin"))
+    fields = _fields(value, at, BEHAVIOR, required=("path",))  # origin: see _check_references
     hooks = {hook: fields.pop(hook) for hook in HOOK_POINTS if hook in fields}
     return Behavior(**fields, hooks=hooks, index=index, where=at.where)
 
@@ -568,10 +616,13 @@ def _check_default_behavior(behaviors: list[Behavior], at: _At) -> None:
         raise (at / "behaviors")[behaviors[-1].index].error('the last behavior must be the default one, with path = "*"')
 
 
-def _check_references(dist: Distribution, at: _At) -> None:
+def _check_references(dist: Distribution, at: _At, origin_from_request: bool) -> None:
     for b in dist.behaviors:
         behavior_at = (at / "behaviors")[b.index]
-        if b.origin not in dist.origins:
+        if b.origin is None:
+            if not origin_from_request:
+                raise (behavior_at / "origin").error("missing required key")
+        elif b.origin not in dist.origins:
             raise (behavior_at / "origin").error(f"unknown origin {json.dumps(b.origin)}; {_defined('origins', dist.origins, b.origin)}")
         for binding in b.hooks.values():
             if binding.function not in dist.functions:
@@ -606,8 +657,55 @@ def _apply_hook_limits(dist: Distribution, at: _At) -> None:
             spec.timeout = limit
 
 
+def _resolve_versions(dist: Distribution, at: _At, numbering: versions.Numbering) -> None:
+    """Number each function's live code and add the published versions behaviors use, as
+    "name:N" entries of dist.functions; each binding gets its targets (see versions.py)."""
+    root = versions.folder(dist.source)
+    for name, spec in dist.functions.items():
+        number, copy = numbering.live(name, spec.wasm or spec.handler_file, versions.published(root, name))
+        spec.version = str(number)
+        if spec.wasm is None:
+            spec.code = copy  # wasm needs none: a runtime compiles its module once, at start
+    for b in dist.behaviors:
+        for hook, binding in b.hooks.items():
+            if binding.version is not None:
+                binding.targets = ((version_key(dist, binding.function, binding.version, binding.where), 100),)
+            elif binding.versions:
+                versions_at = (at / "behaviors")[b.index] / hook / "versions"
+                binding.targets = tuple(
+                    (version_key(dist, binding.function, version, (versions_at / version).where), weight)
+                    for version, weight in binding.versions.items()
+                )
+            else:
+                binding.targets = ((binding.function, 100),)
+
+
+def version_key(dist: Distribution, function: str, version: str, where: Where) -> str:
+    """The key in dist.functions of one version of `function`, added from its snapshot if need be."""
+    live = dist.functions[function]
+    if version in ("latest", live.version):
+        return function  # the live code: no second runtime for the same content
+    snapshots = versions.published(versions.folder(dist.source), function)
+    if int(version) not in snapshots:
+        known = ", ".join(map(str, snapshots)) or "none"
+        raise ConfigError(where, f"unknown version {version} of function {json.dumps(function)}; published: {known}, live code: {live.version} (`edgehooks publish {function}` publishes it)")
+    key = f"{function}:{version}"
+    if key not in dist.functions:
+        code = snapshots[int(version)]
+        if live.wasm is not None:
+            snapshot = dataclasses.replace(live, wasm=code, version=version, where=where)
+        else:
+            # A published file never changes, so it is loaded as it is, not from a frozen copy.
+            snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, code=None, version=version, where=where)
+        reason = runtimes.check(snapshot)
+        if reason:
+            raise ConfigError(where, f"cannot load version {version} of {function} ({code}): {reason}")
+        dist.functions[key] = snapshot
+    return key
+
+
 def _check_handlers(dist: Distribution, at: _At) -> None:
-    # Last, because it starts a process per function: cheap mistakes are reported first.
+    # It starts a process per function, so it comes after the cheap checks of the file itself.
     for name, spec in dist.functions.items():
         reason = runtimes.check(spec)
         if reason:

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import ssl
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 from aiohttp import web, web_protocol
 
 from . import runtimes
 from .admin import Admin
-from .cache import MemoryStore
+from .cache import build_store
 from .distribution import Distribution
+from .invalidations import Invalidations
+from .listen import bind
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
 from .pipeline import Pipeline, error_response, new_request_id
@@ -24,23 +29,33 @@ from .viewer_parser import ViewerRequestParser
 log = logging.getLogger("edgehooks.server")
 access_log = logging.getLogger("edgehooks.access")
 
+
 web_protocol.HttpRequestParser = ViewerRequestParser  # type: ignore[misc]
 
 
 class _ViewerConnection(web_protocol.RequestHandler):
     """aiohttp's connection handler with a deadline for each request's headers.
 
-    aiohttp closes idle connections but not one that trickles header lines forever (slowloris);
-    a viewer gets `header_timeout` seconds from its first byte of a request to the end of its headers.
+    aiohttp closes idle keep-alive connections but not one that trickles header lines forever
+    (slowloris) nor a new one that never sends a byte (a flood of those exhausts descriptors): a
+    viewer gets `header_timeout` seconds from connecting, and from the first byte of each later
+    request, to the end of that request's headers.
     """
 
     header_timeout = 10.0
     _deadline: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and not self._request_in_progress:
-            self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+            self._start_deadline()
         super().data_received(data)
+
+    def _start_deadline(self) -> None:
+        self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
 
     async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
         self._cancel_deadline()
@@ -72,7 +87,11 @@ class _Server(web.Server):
 
 @dataclass
 class Node:
-    """One serving edgehooks: its pipeline and the resources behind it."""
+    """One serving edgehooks: its pipeline and the resources behind it.
+
+    A front end other than the aiohttp listener (the mitmproxy addon) uses `open`, `answer` and
+    `close`, so what `answer` adds to a request (the access log, …) is the same in both.
+    """
 
     dist: Distribution
     pipeline: Pipeline
@@ -80,30 +99,36 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    body_timeout: float = 60.0  # most seconds between two pieces of a request body (nginx's client_body_timeout)
+    # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
+    inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True, *, admin: bool = True) -> Node:
+        """`admin=False` for a `--workers` process: its parent owns the admin listener."""
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
-        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
+        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
+        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
+            Invalidations(node.invalidate).add_routes(node.admin)
         return node
 
-    async def start(self, listen: str | None = None) -> str:
-        host, port = split_listen(listen or self.dist.server.listen)
+    async def open(self) -> None:
+        """Start what the pipeline needs: the origin client, the cache tiers, the functions, the admin listener."""
         await self.pipeline.origins.start()
+        await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
+        if self.admin is not None:
+            await self.admin.start()
+
+    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
+        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
+        await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
-        if self.admin is not None:
-            await self.admin.start(*split_listen(self.admin.settings.listen))
+        self.url = await bind(self.runner, listen or self.dist.server.listen, reuse_port=reuse_port)
         return self.url
 
     async def close(self) -> None:
@@ -111,44 +136,81 @@ class Node:
             await self.admin.close()
         if self.runner is not None:
             await self.runner.cleanup()
+        await self.pipeline.close()  # background refreshes before the functions and origins they use
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
+        await self.pipeline.store.close()
         await self.pipeline.origins.close()
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Drop what the normalized CloudFront paths cover, from this node and every node sharing its cache."""
+        await self.pipeline.store.invalidate(paths)
 
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
+    async def drained(self, pipeline: Pipeline) -> None:
+        while self.inflight[pipeline]:
+            await asyncio.sleep(0.05)
+        del self.inflight[pipeline]
+
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        pipeline = self.pipeline  # the one this request started on, even if a reload swaps it
+        self.inflight[pipeline] += 1
+        try:
+            return await self._serve(pipeline, viewer)
+        finally:
+            self.inflight[pipeline] -= 1
+
+    async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         if viewer.version.major < 1:  # llhttp reads "GET /" as HTTP/0.9; CloudFront refuses it
             log.info("%s: 400: HTTP/%d.%d", viewer.remote, *viewer.version)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
         try:
-            request = to_request(viewer)
+            request = to_request(viewer, self.body_timeout)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await self.pipeline.handle(request)
+        return await send(viewer, await self.answer(request, pipeline=pipeline))
+
+    async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:
+        """One viewer request through `pipeline` (default: the current one), logged; `origin` as
+        in `Pipeline.handle`."""
+        outcome = await (pipeline or self.pipeline).handle(request, origin)
         response = outcome.response
         access_log.info(
             '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
         )
-        return await send(viewer, response)
+        return response
 
 
-def split_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def to_request(viewer: web.BaseRequest) -> Request:
+def to_request(viewer: web.BaseRequest, body_timeout: float) -> Request:
     path, query, authority = split_target(viewer.raw_path)
     headers = strip_hop_by_hop([(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in viewer.raw_headers])
     if authority is not None:
         # An absolute-form target names the host; its Host header is to be ignored (RFC 9112 §3.2.2).
         headers = [("Host", authority)] + without(headers, "host")
-    body = viewer.content.iter_chunked(64 * 1024) if viewer.body_exists else b""
+    body = _paced(viewer, body_timeout) if viewer.body_exists else b""
     peer = viewer.transport.get_extra_info("peername") if viewer.transport else None
     version = f"{viewer.version.major}.{viewer.version.minor}"
     return Request(viewer.method, path, query, headers, peer[0] if peer else "127.0.0.1", body, version)
+
+
+async def _paced(viewer: web.BaseRequest, timeout: float) -> AsyncIterator[bytes]:
+    """The viewer's request body, cut off when it stalls for `timeout` seconds: a trickled upload
+    (slow POST) would otherwise hold its connection and an origin connection forever. Closing the
+    connection also aborts the upload to the origin, which so never takes half a body as whole."""
+    chunks = viewer.content.iter_chunked(64 * 1024)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(chunks), timeout)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError:
+            log.info("%s: request body stalled for %gs: connection closed", viewer.remote, timeout)
+            if viewer.transport is not None:
+                viewer.transport.close()
+            raise ConnectionResetError("the viewer's request body stalled") from None
+        yield chunk
 
 
 class _WholeResponse(web.StreamResponse):

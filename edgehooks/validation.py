@@ -138,7 +138,7 @@ def _generated_response(event_type: str, result: dict) -> Response:
     if status == 204 and body:
         raise ValidationError("A 204 response cannot have a body.", field="body")
     _check_size(event_type, headers, result.get("body", ""))
-    return Response(status, reason or _phrase(status), cf_to_headers(headers), body)
+    return Response(status, reason or reason_phrase(status), cf_to_headers(headers), body)
 
 
 def _object(result: object) -> dict:
@@ -163,7 +163,7 @@ def _status(value: object) -> int:
     return status
 
 
-def _phrase(status: int) -> str:
+def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -290,6 +290,7 @@ def _is_number_in(low: float, high: float):
     return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high
 
 
+_SSL_PROTOCOLS = frozenset({"TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"})
 _CUSTOM_RULES = {
     "domainName": (True, lambda v: isinstance(v, str) and 0 < len(v) <= 253 and ":" not in v, "must be a host name"),
     "port": (True, lambda v: isinstance(v, int) and (v in (80, 443) or 1024 <= v <= 65535), "must be 80, 443 or 1024-65535"),
@@ -297,7 +298,7 @@ _CUSTOM_RULES = {
     "path": (False, _is_path, "must be empty or start with '/' and not end with '/'"),
     "readTimeout": (False, _is_number_in(4, 60), "must be 4-60 seconds"),
     "keepaliveTimeout": (False, _is_number_in(1, 60), "must be 1-60 seconds"),
-    "sslProtocols": (False, lambda v: isinstance(v, list) and set(v) <= {"TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"}, "has an unknown protocol"),
+    "sslProtocols": (False, lambda v: isinstance(v, list) and all(isinstance(p, str) and p in _SSL_PROTOCOLS for p in v), "has an unknown protocol"),
 }
 _S3_RULES = {
     "domainName": (True, lambda v: isinstance(v, str) and 0 < len(v) <= 128 and v == v.lower(), "must be a lower-case bucket endpoint"),

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import socket
+import ssl
+import subprocess
 import textwrap
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from aiohttp import web
 
-from edgehooks import config
+from edgehooks import config, runtimes
+from edgehooks.distribution import FunctionSpec
 from edgehooks.server import Node
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,6 +42,13 @@ class Origin:
 
 @pytest.fixture
 async def origin():
+    async with serve_origin() as state:
+        yield state
+
+
+@contextlib.asynccontextmanager
+async def serve_origin(tls: ssl.SSLContext | None = None):
+    """An `Origin` on a real port for the block; HTTPS with `tls`."""
     state = Origin()
 
     async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
@@ -48,12 +63,14 @@ async def origin():
 
     runner = web.ServerRunner(web.Server(dispatch))
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    try:
+        yield state
+    finally:
+        await runner.cleanup()
 
 
 @dataclass
@@ -91,5 +108,81 @@ async def edgehooks(tmp_path):
         await proxy.node.close()
 
 
+@pytest.fixture
+async def start_runtime():
+    """Check, create and start a function's runtime on its own, as the proxy would; closed after the test."""
+    started: list[runtimes.Runtime] = []
+
+    async def start(spec: FunctionSpec) -> runtimes.Runtime:
+        assert runtimes.check(spec) is None
+        runtime = runtimes.create(spec)
+        await runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        await runtime.close()
+
+
 def repo_path(*parts: str) -> Path:
     return REPO.joinpath(*parts)
+
+
+@dataclass
+class RedisServer:
+    """A real redis-server on a free loopback port, in its own folder; tests kill and restart it."""
+
+    folder: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        if not self.port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def entries(self) -> int:
+        """How many cache entries it holds, in any namespace."""
+        with redis.Redis(port=self.port) as client:
+            return len(client.keys("*:e:*"))
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed: tests/run installs it (apt-get install redis-server)")
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = RedisServer(folder)
+    server.start()
+    yield server
+    server.kill()

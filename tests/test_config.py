@@ -115,6 +115,15 @@ def test_minimal_file_takes_the_model_defaults(tmp_path):
     assert dist.functions == {} and dist.origins["o"].read_timeout == 30
 
 
+def test_shared_cache_tier_settings(tmp_path):
+    site = '[origins.o]\nurl = "https://example.com"\n[[behaviors]]\npath = "*"\norigin = "o"\n'
+    dist = load(write(tmp_path, '[cache]\nredis = "redis://127.0.0.1:6379/2"\nredis_prefix = "site"\nredis_timeout = "100ms"\n' + site))
+    assert (dist.cache.redis, dist.cache.redis_prefix, dist.cache.redis_timeout) == ("redis://127.0.0.1:6379/2", "site", 0.1)
+    for url in ("rediss://cache.internal", "redis://:secret@h:6380/", "unix:///run/redis.sock"):
+        assert load(write(tmp_path, f'[cache]\nredis = "{url}"\n' + site)).cache.redis == url
+    assert load(write(tmp_path, site)).cache.redis is None
+
+
 def test_function_defaults_and_absolute_paths(tmp_path, no_import_check):
     handler = tmp_path / "abs" / "x.py"
     handler.parent.mkdir()
@@ -209,9 +218,11 @@ ERRORS = [
     (HEAD + DEFAULT + "viewer-request = 'g'\n", ':8: behaviors[0].viewer-request: unknown function "g"; defined [functions.NAME]: f'),
     ('[origins.site]\nurl = "http://h"\n' + DEFAULT + "origin-request = { function = 'f' }\n", ':6: behaviors[0].origin-request.function: unknown function "f"; no [functions.NAME] is defined'),
     # handlers
-    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function"'),
-    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function"'),
+    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
     (HEAD.replace("h.py:handler", "missing.py:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.py" does not exist ({dir}/missing.py)'),
+    (HEAD.replace("h.py:handler", "h.ts:handler") + DEFAULT, ':4: functions.f.handler: "h.ts:handler" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "missing.mjs:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.mjs" does not exist ({dir}/missing.mjs)'),
     ('[origins.site]\nurl = "http://h"\n[functions.f]\nwasm = "f.wasm"\n' + DEFAULT, ':4: functions.f.wasm: wasm file "f.wasm" does not exist ({dir}/f.wasm)'),
     (HEAD + "wasm = 'f.wasm'\n" + DEFAULT, ":5: functions.f.wasm: has both handler and wasm: give exactly one"),
     # origins
@@ -230,12 +241,33 @@ ERRORS = [
     (HEAD + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':5: behaviors[0]: the last behavior must be the default one, with path = "*"'),
     (HEAD + DEFAULT + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':6: behaviors[0].path: the default behavior "*" must be the last one; behaviors after it would never match'),
     (HEAD + '[[behaviors]]\npath = "/a"\norigin = "site"\n[[behaviors]]\npath = "/a"\norigin = "site"\n' + DEFAULT, ":9: behaviors[1].path: duplicate path pattern: behaviors[0] already matches it"),
+    # versions and traffic splits (the live h.py is version 1; nothing is published)
+    (HEAD + DEFAULT + "viewer-request = 'f:3'\n", ':8: behaviors[0].viewer-request: unknown version 3 of function "f"; published: none, live code: 1 (`edgehooks publish f` publishes it)'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 50, '9' = 50 } }\n", ':8: behaviors[0].viewer-request.versions.9: unknown version 9 of function "f"; published: none, live code: 1 (`edgehooks publish f` publishes it)'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 50, latest = 40 } }\n", ":8: behaviors[0].viewer-request.versions: the weights add up to 90; they must add up to 100"),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 101 } }\n", ":8: behaviors[0].viewer-request.versions.1: 101 is out of range: must be between 0 and 100"),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = '100' } }\n", ':8: behaviors[0].viewer-request.versions.1: expected an integer, got string "100"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { beta = 100 } }\n", ':8: behaviors[0].viewer-request.versions.beta: a version is a published number such as "3", or "latest"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = 'latest' }\n", ':8: behaviors[0].viewer-request.versions: expected a table of version = weight, such as { "3" = 90, "4" = 10 }, got string "latest"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f:1', versions = { latest = 100 } }\n", ':8: behaviors[0].viewer-request.versions: the function is already pinned to version 1: give "name:N" or versions, not both'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', sticky_cookie = 'id' }\n", ":8: behaviors[0].viewer-request.sticky_cookie: only a split between versions (versions = { ... }) uses a sticky cookie"),
     # the admin listener
     ("[admin]\nlisten = '127.0.0.1:9901'\n" + DEFAULT, ":1: admin.token: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),
     ("[admin]\ntoken = 'x' \ntoken_env = 'T'\n" + DEFAULT, ":3: admin.token_env: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),
     ("[admin]\ntoken = 'short'\n" + DEFAULT, ":2: admin.token: too short to guard the admin listener: use at least 16 characters"),
     ("[admin]\ntoken_env = 'EDGEHOOKS_TEST_UNSET_TOKEN'\n" + DEFAULT, ":2: admin.token_env: environment variable EDGEHOOKS_TEST_UNSET_TOKEN is not set or empty"),
     ("[admin]\ntokn = 'x'\n" + DEFAULT, ':2: admin.tokn: unknown key; did you mean "token"?'),
+    # the shared cache tier
+    ("[cache]\nredis = 'http://127.0.0.1:6379'\n" + DEFAULT, ':2: cache.redis: "http://127.0.0.1:6379" is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"'),
+    ("[cache]\nredis = 'redis://:6379'\n" + DEFAULT, ':2: cache.redis: "redis://:6379" is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"'),
+    ("[cache]\nredis = 'redis://h:637900'\n" + DEFAULT, ':2: cache.redis: "redis://h:637900" has an invalid port'),
+    ("[cache]\nredis = 'redis://h/cache'\n" + DEFAULT, ':2: cache.redis: "redis://h/cache" has database "cache"; a database is a number, as in /0'),
+    ("[cache]\nredis = 'unix://'\n" + DEFAULT, ':2: cache.redis: "unix://" names no socket: expected "unix:///path/to/redis.sock"'),
+    ("[cache]\nredis = 6379\n" + DEFAULT, ':2: cache.redis: expected a Redis URL such as "redis://127.0.0.1:6379/0", got integer 6379'),
+    ("[cache]\nredis_prefix = ''\n" + DEFAULT, ":2: cache.redis_prefix: must not be empty"),
+    ("[cache]\nredis_timeout = '0s'\n" + DEFAULT, ':2: cache.redis_timeout: "0s" is out of range: must be more than 0s and at most 10s'),
+    ("[cache]\nredis_timeout = 11\n" + DEFAULT, ':2: cache.redis_timeout: 11 is out of range: must be more than 0s and at most 10s'),
+    ("[cache]\nredis_host = 'h'\n" + DEFAULT, ':2: cache.redis_host: unknown key; did you mean "redis"?'),
     # hook-point rules
     (HEAD + DEFAULT + "origin-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].origin-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on origin-response)"),
     (HEAD + DEFAULT + "viewer-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].viewer-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on viewer-response)"),
@@ -268,7 +300,7 @@ def test_default_config_path_is_the_repositorys():
 
 
 @needs_python_runtime
-@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml"])
+@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml", "edgehooks-js.toml", "experiments-js.toml"])
 def test_shipped_configs_load(name):
     dist = load(config.default_config_path().parent / name)
     assert dist.behaviors[-1].path == "*"
@@ -348,3 +380,14 @@ def test_key_lines():
         "arr[1].items": 25, "arr[1].items[0]": 25, "arr[1].items[0].z": 26,
         "arr[1].items[1]": 27, "arr[1].items[1].z": 28,
     }
+
+
+def test_origin_may_come_from_the_request(tmp_path):
+    """`edgehooks intercept` sends each request to the site it was addressed to: behaviors need no origin."""
+    path = write(tmp_path, '[[behaviors]]\npath = "/a/*"\n[[behaviors]]\npath = "*"\n')
+    assert [b.origin for b in load(path, origin_from_request=True).behaviors] == [None, None]
+    with pytest.raises(ConfigError, match=r":1: behaviors\[0\].origin: missing required key"):
+        load(path)
+    typo = write(tmp_path, '[origins.site]\nurl = "http://h"\n[[behaviors]]\npath = "*"\norigin = "sight"\n')
+    with pytest.raises(ConfigError, match=r':5: behaviors\[0\].origin: unknown origin "sight"'):
+        load(typo, origin_from_request=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -125,3 +126,66 @@ async def test_slowloris_headers_are_cut_off(edgehooks, origin):
             break
     writer.close()
     assert closed and origin.received == []
+
+
+@pytest.mark.parametrize("target", [b"p://].[@/", b"http://[/x", b"http://a]b/"])
+async def test_a_target_the_url_parser_chokes_on_is_a_400_not_a_dropped_connection(edgehooks, origin, caplog, target):
+    # Found by tests/fuzz/request_parsing.py: yarl raised IndexError/ValueError inside aiohttp's
+    # parser, which is no parse error to aiohttp, so the connection died with a logged traceback.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    answer = await _raw(proxy.url, b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"400", answer[:200]
+    assert origin.received == []
+    assert not [r for r in caplog.records if "Fatal error" in r.getMessage()]
+
+
+async def test_a_flood_of_silent_connections_is_closed_and_others_are_still_served(edgehooks, origin):
+    # A connection that never sends a byte held a socket forever: the header deadline only
+    # started with the first byte, so silent connections could exhaust the proxy's descriptors.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    proxy.node.header_timeout = 0.5  # read by connections accepted from now on
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    silent = [await asyncio.open_connection(host, int(port)) for _ in range(200)]
+    async with httpx.AsyncClient(base_url=proxy.url) as client:
+        assert (await client.get("/during-the-flood")).status_code == 200
+    closed = await asyncio.gather(*(asyncio.wait_for(reader.read(), 5) for reader, _ in silent))
+    assert closed == [b""] * len(silent)  # each closed by the proxy, without an answer
+    for _, writer in silent:
+        writer.close()
+
+
+async def test_a_trickled_request_body_is_cut_off(edgehooks, origin):
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    proxy.node.body_timeout = 0.5  # most seconds between two pieces of a request body
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)  # waits for the proxy to close
+    writer.close()
+    assert answer == b"" or answer.split(b" ")[1] == b"408", answer[:200]
+    assert [r for r in origin.received if r["path"] == "/upload"] == []  # no half body was passed on as whole
+
+
+async def test_vary_keeps_one_viewers_variant_from_another(edgehooks, origin):
+    # The origin answers by a header the behavior does not key on, and says so with Vary: the
+    # cache must keep the variants apart, so one viewer's odd header cannot choose what others get.
+    async def by_language(request):
+        language = request.headers.get("X-Language", "none")
+        return web.Response(text=f"page in {language}", headers={"Cache-Control": "max-age=60", "Vary": "x-language"})
+
+    origin.route("/page", by_language)
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    evil = await proxy.get("/page", headers={"X-Language": "<script>evil</script>"})
+    english = await proxy.get("/page", headers={"X-Language": "en"})
+    again = await proxy.get("/page", headers={"X-Language": "en"})
+    bare = await proxy.get("/page")
+    assert evil.text == "page in <script>evil</script>"
+    assert (english.text, english.headers["x-cache"]) == ("page in en", "Miss from edgehooks")
+    assert (again.text, again.headers["x-cache"]) == ("page in en", "Hit from edgehooks")
+    assert bare.text == "page in none"
+    assert origin.hits("/page") == 3

@@ -111,20 +111,11 @@ def handler_file(tmp_path) -> Path:
 
 
 @pytest.fixture
-async def runtime(handler_file):
-    started = []
-
+def runtime(handler_file, start_runtime):
     async def start(function: str, **settings):
-        spec = FunctionSpec("f", handler=f"handlers.py:{function}", handler_file=handler_file, handler_function=function, **settings)
-        assert check(spec) is None
-        rt = create(spec)
-        await rt.start()
-        started.append(rt)
-        return rt
+        return await start_runtime(FunctionSpec("f", handler=f"handlers.py:{function}", handler_file=handler_file, handler_function=function, **settings))
 
-    yield start
-    for rt in started:
-        await rt.close()
+    return start
 
 
 def alive(pid: int) -> bool:
