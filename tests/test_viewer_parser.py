@@ -6,15 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-PLAIN = """
-[origins.site]
-url = "{origin}"
-
-[[behaviors]]
-path = "*"
-origin = "site"
-cache = false
-"""
+from tests.test_proxy import PLAIN
 
 
 async def _exchange(url: str, *writes: bytes) -> bytes:
