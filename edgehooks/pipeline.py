@@ -22,8 +22,9 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from . import events, paths, validation
+from . import events, paths, servertiming, validation
 from .cache import Entry, Store, cache_key
 from .cache import freshness
 from .distribution import Behavior, Distribution, HookBinding
@@ -48,11 +49,21 @@ UNKEYED_OVERRIDES = frozenset(
 BODY_EXPOSURE = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
 
+class HookRun(NamedTuple):
+    """One function invocation as the pipeline saw it."""
+
+    hook: str  # the hook point
+    function: str
+    ms: float  # at the pipeline, without the cold start: what this hook added to the request
+    init_ms: float | None = None  # the cold start, when this invocation started a new environment
+    error: str | None = None  # the FunctionError kind (LambdaExecutionError, LambdaLimitExceeded, …)
+
+
 @dataclass
 class Timing:
     """Where one request's time went, for Server-Timing and metrics."""
 
-    hooks: list[tuple[str, float]] = field(default_factory=list)  # (hook point, ms)
+    hooks: list[HookRun] = field(default_factory=list)
     origin_ms: float | None = None
 
 
@@ -83,6 +94,8 @@ class Pipeline:
             response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
+            # Function errors come only from the hook that ran last: its run, or its result's validation.
+            timing.hooks[-1] = timing.hooks[-1]._replace(error=e.kind)
             response, x_cache = error_response(e.status, e.cause, ctx.request_id), e.kind
         except OriginError as e:
             log.warning("%s origin error: %s", ctx.request_id, e)
@@ -92,6 +105,8 @@ class Pipeline:
             ("X-Cache", f"{x_cache} from edgehooks"),
             ("X-Amz-Cf-Id", ctx.request_id),
         ]
+        if self.dist.server.server_timing:
+            response.headers.append(("Server-Timing", servertiming.header(timing, x_cache)))
         return Outcome(response, x_cache, ctx.request_id, timing, behavior)
 
     async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
@@ -190,10 +205,13 @@ class Pipeline:
 
     async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
         started = time.perf_counter()
+        init_ms = None
         try:
             invocation = await self.functions[hook.function].invoke(event, hook=event_type)
+            init_ms = invocation.init_ms
         finally:
-            timing.hooks.append((event_type, (time.perf_counter() - started) * 1000))
+            ms = (time.perf_counter() - started) * 1000 - (init_ms or 0.0)
+            timing.hooks.append(HookRun(event_type, hook.function, ms, init_ms))
         return invocation.result
 
     async def _store(self, storing: bool, key: str | None, behavior: Behavior, method: str, response: Response) -> Response:
