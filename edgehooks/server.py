@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from aiohttp import http_parser, web, web_protocol
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import runtimes
 from .admin import Admin
 from .cache import MemoryStore
 from .distribution import Distribution
+from .metrics import Metrics
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
-from .pipeline import Pipeline, error_response, new_request_id
+from .pipeline import Outcome, Pipeline, error_response, new_request_id
 from .target import BadTarget, split_target
 
 log = logging.getLogger("edgehooks.server")
@@ -78,6 +81,7 @@ class Node:
     dist: Distribution
     pipeline: Pipeline
     admin: Admin | None = None  # present when [admin] is configured; features add routes before start
+    metrics: Metrics | None = None  # kept only where they can be read: on the admin listener
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
@@ -89,6 +93,8 @@ class Node:
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
+            node.metrics = Metrics(dist, functions)
+            node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
     async def start(self, listen: str | None = None) -> str:
@@ -118,18 +124,32 @@ class Node:
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
+    async def _metrics(self, _: web.Request) -> web.Response:
+        assert self.metrics is not None
+        return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        started = time.perf_counter()
         try:
             request = to_request(viewer)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
         outcome = await self.pipeline.handle(request)
-        response = outcome.response
-        access_log.info(
-            '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
-        )
-        return await send(viewer, response)
+        try:
+            return await send(viewer, outcome.response)
+        finally:  # a viewer that went away mid-body is still a request served
+            self._record(request, outcome, time.perf_counter() - started)
+
+    def _record(self, request: Request, outcome: Outcome, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(outcome, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            fields = {
+                "client": request.client_ip, "method": request.method, "target": request.target, "status": outcome.response.status,
+                "result": outcome.x_cache, "request_id": outcome.request_id, "duration_ms": round(seconds * 1000, 2),
+            }  # fmt: skip
+            access_log.info('%(client)s "%(method)s %(target)s" %(status)s %(result)s %(request_id)s %(duration_ms).2fms', fields, extra={"fields": fields})
 
 
 def split_listen(listen: str) -> tuple[str, int]:

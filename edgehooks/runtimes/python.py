@@ -48,6 +48,14 @@ class PythonRuntime:
         self.environments: Environments[Worker] = Environments(spec, self._spawn, self._kill, self.log)
         self._env = lambda_environment(spec)
 
+    @property
+    def busy(self) -> int:
+        return self.environments.busy
+
+    @property
+    def alive(self) -> int:
+        return self.environments.alive
+
     async def start(self) -> None:
         await self.environments.start()
 

@@ -1,0 +1,119 @@
+"""Prometheus metrics, derived from each request's `Outcome` once it is answered.
+
+Every request pays for this, so the labelled children are bound when the node is built (one per
+function and hook point it serves, one per behavior) and a request only increments and observes.
+Environment counts are read from the runtimes when Prometheus scrapes, not kept up to date.
+Each node has its own registry: several nodes in one process (the tests) must not share counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from .distribution import Distribution
+from .errors import ExecutionError, ThrottledError, ValidationError
+from .pipeline import Outcome
+from .runtimes import Runtime
+
+# Seconds. Functions run from sub-millisecond (wasm) to the 30 s origin-hook timeout.
+FUNCTION_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+INIT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+ERROR_KINDS = (ExecutionError.kind, ValidationError.kind)
+
+
+class _Function:
+    """One function at one hook point, its children bound."""
+
+    def __init__(self, families: dict, function: str, hook: str):
+        labels = (function, hook)
+        self.invocations = families["invocations"].labels(*labels)
+        self.throttles = families["throttles"].labels(*labels)
+        self.errors = {kind: families["errors"].labels(*labels, kind) for kind in ERROR_KINDS}
+        self.duration = families["duration"].labels(*labels)
+        self.init = families["init"].labels(*labels)
+
+
+class _Behavior:
+    def __init__(self, families: dict, path: str):
+        self._families = families
+        self.path = path
+        self.responses = {c: families["responses"].labels(path, f"{c}xx") for c in range(1, 6)}
+        self.results: dict[str, Counter] = {}  # by X-Cache word, bound on first sight: the words are a small fixed set
+        self.origin = families["origin"].labels(path)
+        self.duration = families["request"].labels(path)
+
+    def result(self, word: str) -> Counter:
+        child = self.results.get(word)
+        if child is None:
+            child = self.results[word] = self._families["results"].labels(self.path, word)
+        return child
+
+
+class Metrics:
+    def __init__(self, dist: Distribution, functions: Mapping[str, Runtime]):
+        self.registry = CollectorRegistry()
+        r = self.registry
+        fh = ("function", "hook")
+        families = {
+            "invocations": Counter("edgehooks_function_invocations", "Function invocations (throttled ones not included)", fh, registry=r),
+            "throttles": Counter("edgehooks_function_throttles", "Invocations refused at the function's concurrency limit (503 LambdaLimitExceeded)", fh, registry=r),
+            "errors": Counter("edgehooks_function_errors", "Invocations that failed, by X-Cache kind (503 LambdaExecutionError, 502 LambdaValidationError)", fh + ("kind",), registry=r),
+            "duration": Histogram("edgehooks_function_duration_seconds", "Invocation time without the cold start", fh, buckets=FUNCTION_BUCKETS, registry=r),
+            "init": Histogram("edgehooks_function_init_duration_seconds", "Cold starts: a new execution environment's init time", fh, buckets=INIT_BUCKETS, registry=r),
+            "results": Counter("edgehooks_cache_results", "Requests by X-Cache outcome (Hit, Miss, RefreshHit, LambdaGeneratedResponse, …)", ("behavior", "result"), registry=r),
+            "responses": Counter("edgehooks_responses", "Responses to viewers by status class", ("behavior", "status"), registry=r),
+            "origin": Histogram("edgehooks_origin_duration_seconds", "Origin fetch time to the response headers", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
+            "request": Histogram("edgehooks_request_duration_seconds", "Viewer request time, first byte in to last byte out", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
+        }  # fmt: skip
+        self._functions = {
+            (binding.function, hook): _Function(families, binding.function, hook)
+            for behavior in dist.behaviors
+            for hook, binding in behavior.hooks.items()
+        }
+        self._behaviors = {b.index: _Behavior(families, b.path) for b in dist.behaviors}
+        r.register(_Environments(functions))
+
+    def observe(self, outcome: Outcome, seconds: float) -> None:
+        """Count one answered request that took `seconds`."""
+        for run in outcome.timing.hooks:
+            function = self._functions[(run.function, run.hook)]
+            if run.error == ThrottledError.kind:
+                function.throttles.inc()
+                continue
+            function.invocations.inc()
+            function.duration.observe(run.ms / 1000)
+            if run.init_ms is not None:
+                function.init.observe(run.init_ms / 1000)
+            if run.error is not None:
+                function.errors[run.error].inc()
+        if outcome.behavior is None:
+            return
+        behavior = self._behaviors[outcome.behavior.index]
+        behavior.result(outcome.x_cache).inc()
+        behavior.responses[outcome.response.status // 100].inc()
+        if outcome.timing.origin_ms is not None:
+            behavior.origin.observe(outcome.timing.origin_ms / 1000)
+        behavior.duration.observe(seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _Environments:
+    """Concurrent executions and environments alive per function, read from the runtimes at scrape time."""
+
+    def __init__(self, functions: Mapping[str, Runtime]):
+        self._functions = functions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        busy = GaugeMetricFamily("edgehooks_function_concurrent_executions", "Execution environments serving an event now", labels=("function",))
+        alive = GaugeMetricFamily("edgehooks_function_environments", "Execution environments alive (busy or idle)", labels=("function",))
+        for name, runtime in sorted(self._functions.items()):
+            busy.add_metric((name,), runtime.busy)
+            alive.add_metric((name,), runtime.alive)
+        yield busy
+        yield alive
