@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from .errors import ThrottledError
+
 if TYPE_CHECKING:
     from .pipeline import Timing
 
@@ -29,6 +31,8 @@ def header(timing: Timing, x_cache: str) -> str:
     """The header value for one request, in the order things happened (hooks first, then cache and origin)."""
     parts = []
     for run in timing.hooks:
+        if run.error == ThrottledError.kind:
+            continue  # it never ran (and is not billed); X-Cache says LambdaLimitExceeded
         if run.init_ms is not None:
             parts.append(f"{run.hook}{INIT_SUFFIX};dur={run.init_ms:.2f};desc={_quoted(run.function)}")
         parts.append(f"{run.hook};dur={run.ms:.2f};desc={_quoted(run.function)}")
