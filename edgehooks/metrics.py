@@ -28,7 +28,7 @@ ERROR_KINDS = (ExecutionError.kind, ValidationError.kind)
 class _Function:
     """One function at one hook point, its children bound."""
 
-    def __init__(self, families: dict, function: str, hook: str):
+    def __init__(self, families: dict[str, Counter | Histogram], function: str, hook: str):
         labels = (function, hook)
         self.invocations = families["invocations"].labels(*labels)
         self.throttles = families["throttles"].labels(*labels)
@@ -38,18 +38,18 @@ class _Function:
 
 
 class _Behavior:
-    def __init__(self, families: dict, path: str):
-        self._families = families
+    def __init__(self, families: dict[str, Counter | Histogram], path: str):
+        self._results = families["results"]
         self.path = path
         self.responses = {c: families["responses"].labels(path, f"{c}xx") for c in range(1, 6)}
-        self.results: dict[str, Counter] = {}  # by X-Cache word, bound on first sight: the words are a small fixed set
+        self.results: dict[str, Counter] = {}  # by X-Cache word: a small fixed set, bound on first sight
         self.origin = families["origin"].labels(path)
         self.duration = families["request"].labels(path)
 
     def result(self, word: str) -> Counter:
         child = self.results.get(word)
         if child is None:
-            child = self.results[word] = self._families["results"].labels(self.path, word)
+            child = self.results[word] = self._results.labels(self.path, word)
         return child
 
 
@@ -69,18 +69,33 @@ class Metrics:
             "origin": Histogram("edgehooks_origin_duration_seconds", "Origin fetch time to the response headers", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
             "request": Histogram("edgehooks_request_duration_seconds", "Viewer request time, first byte in to last byte out", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
         }  # fmt: skip
-        self._functions = {
-            (binding.function, hook): _Function(families, binding.function, hook)
-            for behavior in dist.behaviors
-            for hook, binding in behavior.hooks.items()
-        }
-        self._behaviors = {b.index: _Behavior(families, b.path) for b in dist.behaviors}
+        self._families = families
+        # Bound up front for the distribution as loaded; a function or behavior that appears
+        # later (a reload) is bound on its first request.
+        self._functions: dict[tuple[str, str], _Function] = {}
+        self._behaviors: dict[str, _Behavior] = {}
+        for behavior in dist.behaviors:
+            self._behavior(behavior.path)
+            for hook, binding in behavior.hooks.items():
+                self._function(binding.function, hook)
         r.register(_Environments(functions))
+
+    def _function(self, function: str, hook: str) -> _Function:
+        bound = self._functions.get((function, hook))
+        if bound is None:
+            bound = self._functions[(function, hook)] = _Function(self._families, function, hook)
+        return bound
+
+    def _behavior(self, path: str) -> _Behavior:
+        bound = self._behaviors.get(path)
+        if bound is None:
+            bound = self._behaviors[path] = _Behavior(self._families, path)
+        return bound
 
     def observe(self, outcome: Outcome, seconds: float) -> None:
         """Count one answered request that took `seconds`."""
         for run in outcome.timing.hooks:
-            function = self._functions[(run.function, run.hook)]
+            function = self._function(run.function, run.hook)
             if run.error == ThrottledError.kind:
                 function.throttles.inc()
                 continue
@@ -92,7 +107,7 @@ class Metrics:
                 function.errors[run.error].inc()
         if outcome.behavior is None:
             return
-        behavior = self._behaviors[outcome.behavior.index]
+        behavior = self._behavior(outcome.behavior.path)
         behavior.result(outcome.x_cache).inc()
         behavior.responses[outcome.response.status // 100].inc()
         if outcome.timing.origin_ms is not None:
