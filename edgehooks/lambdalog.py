@@ -68,6 +68,13 @@ def report(
     log.info("%s", line, extra=_event("platform.report", requestId=request_id, metrics=metrics, status=status))
 
 
+def init_report(log: logging.Logger, *, init_ms: float, error_type: str, message: str) -> None:
+    """A cold start that failed: Lambda's INIT_REPORT line (reference §7.3)."""
+    line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}\t{message}"
+    event = _event("platform.initReport", phase="init", status="error", errorType=error_type, message=message, metrics={"durationMs": round(init_ms, 2)})
+    log.error("%s", line, extra=event)
+
+
 def billed_ms(duration_ms: float) -> int:
     # Billed per 1 ms since 2021, at least 1 ms (reference §7.4).
     return max(1, math.ceil(duration_ms))

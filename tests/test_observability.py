@@ -86,7 +86,7 @@ def _value(metrics: dict, name: str, **labels) -> float:
 
 
 async def test_metrics_count_what_real_traffic_did(edgehooks, origin):
-    proxy = await edgehooks(CONFIG.format(origin=origin.url, token=TOKEN, server_timing="false"), HANDLERS)
+    proxy = await edgehooks(CONFIG.format(origin=origin.url, token=TOKEN, server_timing="true"), HANDLERS)
     before = await _metrics(proxy)
     assert _value(before, "edgehooks_function_environments", function="tag") == 0
 
@@ -100,6 +100,8 @@ async def test_metrics_count_what_real_traffic_did(edgehooks, origin):
     others = await asyncio.gather(*(proxy.get("/y") for _ in range(3)))
     assert (await slow).status_code == 200
     assert [r.status_code for r in others] == [503] * 3
+    # A throttled hook never ran: no entry of its own in Server-Timing.
+    assert {r.headers["server-timing"] for r in others} == {'cache;desc="LambdaLimitExceeded"'}
     after = await _metrics(proxy)
 
     assert _value(during, "edgehooks_function_concurrent_executions", function="tag") == 1

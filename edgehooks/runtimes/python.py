@@ -133,7 +133,7 @@ class PythonRuntime:
         for line in logs:
             self.log.info("%s", line)
         init_ms = (time.perf_counter() - started) * 1000
-        self.log.error("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s\t%s", init_ms, error_type, message)
+        lambdalog.init_report(self.log, init_ms=init_ms, error_type=error_type, message=message)
         return ExecutionError(message, error_type=error_type)
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
