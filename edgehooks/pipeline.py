@@ -94,8 +94,8 @@ class Pipeline:
             response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
-            # Function errors come only from the hook that ran last: its run, or its result's validation.
-            timing.hooks[-1] = timing.hooks[-1]._replace(error=e.kind)
+            if timing.hooks:  # the error is the last hook's: its run, or its result's validation
+                timing.hooks[-1] = timing.hooks[-1]._replace(error=e.kind)
             response, x_cache = error_response(e.status, e.cause, ctx.request_id), e.kind
         except OriginError as e:
             log.warning("%s origin error: %s", ctx.request_id, e)

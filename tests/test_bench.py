@@ -97,15 +97,16 @@ async def test_open_loop_rate_is_bounded_by_the_duration(proxy):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "argv, message",
     [
-        (["--concurrency", "0"], "--concurrency/-c: must be more than 0"),
-        (["--duration", "soon"], "--duration/-d: expected a duration"),
-        (["--header", "no colon"], '--header/-H: expected "Name: value"'),
+        (["http://127.0.0.1:9/", "--concurrency", "0"], "--concurrency/-c: must be more than 0"),
+        (["http://127.0.0.1:9/", "--duration", "soon"], "--duration/-d: expected a duration"),
+        (["http://127.0.0.1:9/", "--header", "no colon"], '--header/-H: expected "Name: value"'),
+        (["127.0.0.1:8080/"], "url: expected an http:// or https:// URL"),
     ],
 )
-async def test_bench_usage_errors_exit_2(args, message):
-    code, _, err = await bench("http://127.0.0.1:9/", *args)
+async def test_bench_usage_errors_exit_2(argv, message):
+    code, _, err = await bench(*argv)
     assert code == 2 and message in err
 
 

@@ -16,7 +16,7 @@ from . import load_or_exit
 
 def register(subparsers) -> None:
     bench = subparsers.add_parser("bench", help="load-test a URL: latency, hook times, cold starts, Lambda@Edge cost")
-    bench.add_argument("url", help="the URL to request (GET), e.g. http://127.0.0.1:8080/index.html")
+    bench.add_argument("url", type=_url, help="the URL to request (GET), e.g. http://127.0.0.1:8080/index.html")
     bench.add_argument("--concurrency", "-c", type=_positive(int), default=10, help="requests in flight at most (default 10)")
     bench.add_argument("--duration", "-d", type=_duration, help='how long to run, e.g. "10s" (default 10s unless --requests)')
     bench.add_argument("--requests", "-n", type=_positive(int), help="how many requests to send at most")
@@ -77,6 +77,13 @@ def _duration(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
     return seconds
+
+
+def _url(text: str) -> str:
+    scheme, sep, rest = text.partition("://")
+    if scheme.lower() not in ("http", "https") or not sep or not rest.split("/", 1)[0]:
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
 
 
 def _header(text: str) -> tuple[str, str]:
