@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
+import re
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import pytest
 
@@ -71,6 +75,9 @@ async def test_bench_reports_hooks_cold_starts_and_cost(proxy, origin, tmp_path)
 
     html = page.read_text()
     assert html.count("<svg") == 2 and "<h2>origin-request</h2>" in html  # the whole request, then the hook
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        bars = ElementTree.fromstring(svg).findall("{http://www.w3.org/2000/svg}rect")
+        assert sum(int(bar.find("{http://www.w3.org/2000/svg}title").text) for bar in bars) == 30  # every sample in a bar
     assert "<script" not in html and "src=" not in html and "href=" not in html  # one self-contained page
 
 
@@ -81,6 +88,30 @@ async def test_bench_text_report_and_exit_status_on_errors(proxy, tmp_path):
 
     code, out, _ = await bench(f"{proxy.url}/fine", "-n", "5")
     assert code == 0 and "statuses      200: 5" in out and "tag" in out and "per million viewer requests" in out
+
+
+@pytest.mark.parametrize("ci", [None, "true"])
+async def test_progress_bar_only_on_a_terminal_outside_ci(proxy, ci):
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": ci} if ci else {})
+    leader, follower = pty.openpty()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "edgehooks", "bench", f"{proxy.url}/bar", "-n", "20", stdout=subprocess.PIPE, stderr=follower, env=env
+    )
+    os.close(follower)
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    terminal = b""
+    while chunk := await asyncio.to_thread(_read_pty, leader):
+        terminal += chunk
+    os.close(leader)
+    assert process.returncode == 0 and b"20 requests in" in out
+    assert (b"] 100%  20 requests  0 errors" in terminal) == (ci is None)
+
+
+def _read_pty(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO: the other side is closed and everything has been read
+        return b""
 
 
 async def test_bench_counts_unanswered_requests_as_errors(unused_tcp_port):

@@ -37,7 +37,11 @@ def run(args) -> int:
     duration = args.duration if args.duration is not None or args.requests is not None else 10.0
     plan = Plan(args.url, args.concurrency, duration, args.requests, args.rate, args.timeout, args.header)
     shown = sys.stderr.isatty() and not os.environ.get("CI")
-    load = asyncio.run(Load(plan, _progress_bar if shown else None).run())
+    load = Load(plan, _progress_bar if shown else None)
+    try:
+        asyncio.run(load.run())
+    except KeyboardInterrupt:
+        print("\nedgehooks: interrupted; the report covers the requests answered so far", file=sys.stderr)
     summary = results.summarize(args.url, load.samples, load.elapsed, memory)
     print(json.dumps(summary, indent=2) if args.json else results.text(summary))
     if args.html is not None:
