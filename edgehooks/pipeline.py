@@ -209,6 +209,9 @@ class Pipeline:
         try:
             invocation = await self.functions[hook.function].invoke(event, hook=event_type)
             init_ms = invocation.init_ms
+        except FunctionError as e:
+            init_ms = e.init_ms
+            raise
         finally:
             ms = (time.perf_counter() - started) * 1000 - (init_ms or 0.0)
             timing.hooks.append(HookRun(event_type, hook.function, ms, init_ms))

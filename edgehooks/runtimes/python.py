@@ -92,6 +92,7 @@ class PythonRuntime:
             duration_ms=duration_ms, memory_mb=self.spec.memory_mb, max_memory_mb=max_memory_mb, init_ms=init_ms,
         )  # fmt: skip
         if error is not None:
+            error.init_ms = init_ms
             raise error
         result = reply["result"] if "result" in reply else base64.b64decode(reply["result_bytes"])
         return Invocation(result, request_id, duration_ms, init_ms, max_memory_mb, logs)

@@ -98,6 +98,7 @@ class WasmRuntime:
         self._release(environment)
         self._report(request_id, logs, error, duration_ms, memory_bytes, init_ms)
         if error is not None:
+            error.init_ms = init_ms
             raise error
         return Invocation(result, request_id, duration_ms, init_ms, math.ceil(memory_bytes / 2**20), logs)
 
