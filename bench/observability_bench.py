@@ -59,7 +59,7 @@ def per_request(calls: int) -> dict[str, float]:
         path = Path(folder) / "edgehooks.toml"
         path.write_text(SITE.format(server_timing="true", repo=REPO, admin=ADMIN))
         dist = config.load(path)
-    metrics = Metrics(dist, {})
+    metrics = Metrics(dist, dict)
     behavior: Behavior = dist.behaviors[0]
     timing = Timing([HookRun("viewer-request", "redirects", 0.42), HookRun("origin-response", "redirects", 0.51)], 12.3)
     outcome = Outcome(Response(200, "OK", [], b""), "Miss", "x" * 56, timing, behavior)

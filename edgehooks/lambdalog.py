@@ -53,19 +53,23 @@ def report(
 
     Each record also carries the event as Lambda's telemetry names it (`platform.start`,
     `function`, `platform.runtimeDone`, `platform.report`), for the JSON log format."""
-    log.info("%s", start_line(request_id, version), extra=_event("platform.start", requestId=request_id, version=version))
-    for line in logs:
-        log.info("%s", line, extra=_event("function", requestId=request_id, message=line))
+    # Every invocation passes here: lines the level drops are not even formatted.
+    verbose = log.isEnabledFor(logging.INFO)
+    if verbose:
+        log.info("%s", start_line(request_id, version), extra=_event("platform.start", requestId=request_id, version=version))
+        for line in logs:
+            log.info("%s", line, extra=_event("function", requestId=request_id, message=line))
     if error is not None:
         line = error_line(error)
         log.error("%s", line, extra=_event("function", requestId=request_id, message=line))
-    status = "success" if error is None else "timeout" if error.error_type == "Sandbox.Timedout" else "failure"
-    log.info("%s", end_line(request_id), extra=_event("platform.runtimeDone", requestId=request_id, status=status))
-    metrics = {"durationMs": round(duration_ms, 2), "billedDurationMs": billed_ms(duration_ms), "memorySizeMB": memory_mb, "maxMemoryUsedMB": max_memory_mb}
-    if init_ms is not None:
-        metrics["initDurationMs"] = round(init_ms, 2)
-    line = report_line(request_id, duration_ms, memory_mb, max_memory_mb, init_ms)
-    log.info("%s", line, extra=_event("platform.report", requestId=request_id, metrics=metrics, status=status))
+    if verbose:
+        status = "success" if error is None else "timeout" if error.error_type == "Sandbox.Timedout" else "failure"
+        log.info("%s", end_line(request_id), extra=_event("platform.runtimeDone", requestId=request_id, status=status))
+        metrics = {"durationMs": round(duration_ms, 2), "billedDurationMs": billed_ms(duration_ms), "memorySizeMB": memory_mb, "maxMemoryUsedMB": max_memory_mb}
+        if init_ms is not None:
+            metrics["initDurationMs"] = round(init_ms, 2)
+        line = report_line(request_id, duration_ms, memory_mb, max_memory_mb, init_ms)
+        log.info("%s", line, extra=_event("platform.report", requestId=request_id, metrics=metrics, status=status))
 
 
 def init_report(log: logging.Logger, *, init_ms: float, error_type: str, message: str) -> None:

@@ -8,7 +8,7 @@ Each node has its own registry: several nodes in one process (the tests) must no
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -54,7 +54,8 @@ class _Behavior:
 
 
 class Metrics:
-    def __init__(self, dist: Distribution, functions: Mapping[str, Runtime]):
+    def __init__(self, dist: Distribution, functions: Callable[[], Mapping[str, Runtime]]):
+        """`functions` gives the runtimes serving now (a reload may replace them)."""
         self.registry = CollectorRegistry()
         r = self.registry
         fh = ("function", "hook")
@@ -121,13 +122,13 @@ class Metrics:
 class _Environments:
     """Concurrent executions and environments alive per function, read from the runtimes at scrape time."""
 
-    def __init__(self, functions: Mapping[str, Runtime]):
+    def __init__(self, functions: Callable[[], Mapping[str, Runtime]]):
         self._functions = functions
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         busy = GaugeMetricFamily("edgehooks_function_concurrent_executions", "Execution environments serving an event now", labels=("function",))
         alive = GaugeMetricFamily("edgehooks_function_environments", "Execution environments alive (busy or idle)", labels=("function",))
-        for name, runtime in sorted(self._functions.items()):
+        for name, runtime in sorted(self._functions().items()):
             busy.add_metric((name,), runtime.busy)
             alive.add_metric((name,), runtime.alive)
         yield busy

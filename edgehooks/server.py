@@ -93,7 +93,7 @@ class Node:
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
-            node.metrics = Metrics(dist, functions)
+            node.metrics = Metrics(dist, lambda: node.pipeline.functions)
             node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
