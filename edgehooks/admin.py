@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from .distribution import AdminSettings
+from .listen import bind
 
 log = logging.getLogger("edgehooks.admin")
 
@@ -34,14 +35,10 @@ class Admin:
         """Serve `handler` at PREFIX + path, e.g. add_route("POST", "/invalidations", ...)."""
         self.app.router.add_route(method, PREFIX + path, handler)
 
-    async def start(self, host: str, port: int) -> str:
+    async def start(self) -> str:
         self.runner = web.AppRunner(self.app, access_log=None)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
+        self.url = await bind(self.runner, self.settings.listen)
         return self.url
 
     async def close(self) -> None:

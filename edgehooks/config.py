@@ -332,10 +332,10 @@ def _folder(value: Any, at: _At) -> Path:
 
 
 def _handler(value: Any, at: _At) -> tuple[str, Path, str]:
-    _expect(value, (str,), 'a string "file.py:function"')
+    _expect(value, (str,), 'a string "file.py:function" or "file.js:function"')
     file, _, function = value.rpartition(":")
-    if not file.endswith(".py") or not function.isidentifier():
-        raise ValueError(f'{json.dumps(value)} is not "file.py:function"')
+    if not file.endswith((".py", *runtimes.NODE_SUFFIXES)) or not function.isidentifier():
+        raise ValueError(f'{json.dumps(value)} is not "file.py:function" or "file.js:function" (also .mjs, .cjs)')
     path = _local_path(file, at)
     if not path.is_file():
         raise ValueError(f"handler file {json.dumps(file)} does not exist ({path})")

@@ -10,13 +10,14 @@ import logging
 import time
 from dataclasses import dataclass
 
-from aiohttp import http_parser, web, web_protocol
+from aiohttp import http_exceptions, http_parser, web, web_protocol
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import runtimes
 from .admin import Admin
 from .cache import MemoryStore
 from .distribution import Distribution
+from .listen import bind
 from .metrics import Metrics
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
@@ -26,9 +27,27 @@ from .target import BadTarget, split_target
 log = logging.getLogger("edgehooks.server")
 access_log = logging.getLogger("edgehooks.access")
 
-# llhttp, aiohttp's C parser, rejects extension methods (PURGE works, FOO does not), but a CDN must
-# forward any method token to the origin as CloudFront does; the pure-Python parser accepts them.
-web_protocol.HttpRequestParser = http_parser.HttpRequestParserPy  # type: ignore[misc]
+
+class ViewerParser(http_parser.HttpRequestParserPy):
+    """aiohttp's pure-Python request parser, with every malformed message a parse error.
+
+    The pure-Python parser, not llhttp: llhttp rejects extension methods (PURGE works, FOO does
+    not), but a CDN must forward any method token to the origin as CloudFront does. Its URL
+    parsing (yarl) raises IndexError/ValueError on some absolute-form targets; aiohttp treats only
+    its own exceptions as a bad request, so those would drop the connection with a traceback
+    instead of answering 400.
+    """
+
+    def parse_message(self, lines):  # type: ignore[override]
+        try:
+            return super().parse_message(lines)
+        except http_exceptions.HttpProcessingError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            raise http_exceptions.InvalidURLError(f"malformed request target: {e}") from None
+
+
+web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 
 
 class _ViewerConnection(web_protocol.RequestHandler):
@@ -98,19 +117,14 @@ class Node:
         return node
 
     async def start(self, listen: str | None = None) -> str:
-        host, port = split_listen(listen or self.dist.server.listen)
         await self.pipeline.origins.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, reuse_address=True)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
+        self.url = await bind(self.runner, listen or self.dist.server.listen)
         if self.admin is not None:
-            await self.admin.start(*split_listen(self.admin.settings.listen))
+            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -150,11 +164,6 @@ class Node:
                 "result": outcome.x_cache, "request_id": outcome.request_id, "duration_ms": round(seconds * 1000, 2),
             }  # fmt: skip
             access_log.info('%(client)s "%(method)s %(target)s" %(status)s %(result)s %(request_id)s %(duration_ms).2fms', fields, extra={"fields": fields})
-
-
-def split_listen(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def to_request(viewer: web.BaseRequest) -> Request:

@@ -288,6 +288,7 @@ def _is_number_in(low: float, high: float):
     return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high
 
 
+_SSL_PROTOCOLS = frozenset({"TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"})
 _CUSTOM_RULES = {
     "domainName": (True, lambda v: isinstance(v, str) and 0 < len(v) <= 253 and ":" not in v, "must be a host name"),
     "port": (True, lambda v: isinstance(v, int) and (v in (80, 443) or 1024 <= v <= 65535), "must be 80, 443 or 1024-65535"),
@@ -295,7 +296,7 @@ _CUSTOM_RULES = {
     "path": (False, _is_path, "must be empty or start with '/' and not end with '/'"),
     "readTimeout": (False, _is_number_in(4, 60), "must be 4-60 seconds"),
     "keepaliveTimeout": (False, _is_number_in(1, 60), "must be 1-60 seconds"),
-    "sslProtocols": (False, lambda v: isinstance(v, list) and set(v) <= {"TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"}, "has an unknown protocol"),
+    "sslProtocols": (False, lambda v: isinstance(v, list) and all(isinstance(p, str) and p in _SSL_PROTOCOLS for p in v), "has an unknown protocol"),
 }
 _S3_RULES = {
     "domainName": (True, lambda v: isinstance(v, str) and 0 < len(v) <= 128 and v == v.lower(), "must be a lower-case bucket endpoint"),

@@ -19,7 +19,8 @@ def _authorized(header_value):
     except (ValueError, UnicodeDecodeError):
         return False
     expected = USERS.get(user)
-    return expected is not None and hmac.compare_digest(password, expected)
+    # As bytes: compare_digest refuses non-ASCII str, which would turn a typo into a 503.
+    return expected is not None and hmac.compare_digest(password.encode(), expected.encode())
 
 
 def handler(event, context):

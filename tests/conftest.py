@@ -11,7 +11,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from edgehooks import config
+from edgehooks import config, runtimes
+from edgehooks.distribution import FunctionSpec
 from edgehooks.server import Node
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +90,23 @@ async def edgehooks(tmp_path):
     for proxy in started:
         await proxy.client.aclose()
         await proxy.node.close()
+
+
+@pytest.fixture
+async def start_runtime():
+    """Check, create and start a function's runtime on its own, as the proxy would; closed after the test."""
+    started: list[runtimes.Runtime] = []
+
+    async def start(spec: FunctionSpec) -> runtimes.Runtime:
+        assert runtimes.check(spec) is None
+        runtime = runtimes.create(spec)
+        await runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        await runtime.close()
 
 
 def repo_path(*parts: str) -> Path:

@@ -209,9 +209,11 @@ ERRORS = [
     (HEAD + DEFAULT + "viewer-request = 'g'\n", ':8: behaviors[0].viewer-request: unknown function "g"; defined [functions.NAME]: f'),
     ('[origins.site]\nurl = "http://h"\n' + DEFAULT + "origin-request = { function = 'f' }\n", ':6: behaviors[0].origin-request.function: unknown function "f"; no [functions.NAME] is defined'),
     # handlers
-    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function"'),
-    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function"'),
+    (HEAD.replace("h.py:handler", "h.py") + DEFAULT, ':4: functions.f.handler: "h.py" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "h.py:not-a-name") + DEFAULT, ':4: functions.f.handler: "h.py:not-a-name" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
     (HEAD.replace("h.py:handler", "missing.py:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.py" does not exist ({dir}/missing.py)'),
+    (HEAD.replace("h.py:handler", "h.ts:handler") + DEFAULT, ':4: functions.f.handler: "h.ts:handler" is not "file.py:function" or "file.js:function" (also .mjs, .cjs)'),
+    (HEAD.replace("h.py:handler", "missing.mjs:handler") + DEFAULT, ':4: functions.f.handler: handler file "missing.mjs" does not exist ({dir}/missing.mjs)'),
     ('[origins.site]\nurl = "http://h"\n[functions.f]\nwasm = "f.wasm"\n' + DEFAULT, ':4: functions.f.wasm: wasm file "f.wasm" does not exist ({dir}/f.wasm)'),
     (HEAD + "wasm = 'f.wasm'\n" + DEFAULT, ":5: functions.f.wasm: has both handler and wasm: give exactly one"),
     # origins
@@ -268,7 +270,7 @@ def test_default_config_path_is_the_repositorys():
 
 
 @needs_python_runtime
-@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml"])
+@pytest.mark.parametrize("name", ["edgehooks.toml", "experiments.toml", "edgehooks-js.toml", "experiments-js.toml"])
 def test_shipped_configs_load(name):
     dist = load(config.default_config_path().parent / name)
     assert dist.behaviors[-1].path == "*"

@@ -125,3 +125,14 @@ async def test_slowloris_headers_are_cut_off(edgehooks, origin):
             break
     writer.close()
     assert closed and origin.received == []
+
+
+@pytest.mark.parametrize("target", [b"p://].[@/", b"http://[/x", b"http://a]b/"])
+async def test_a_target_the_url_parser_chokes_on_is_a_400_not_a_dropped_connection(edgehooks, origin, caplog, target):
+    # Found by tests/fuzz/request_parsing.py: yarl raised IndexError/ValueError inside aiohttp's
+    # parser, which is no parse error to aiohttp, so the connection died with a logged traceback.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    answer = await _raw(proxy.url, b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"400", answer[:200]
+    assert origin.received == []
+    assert not [r for r in caplog.records if "Fatal error" in r.getMessage()]

@@ -11,9 +11,11 @@ import sys
 import textwrap
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from edgehooks import servertiming
+from tests.conftest import repo_path
 
 TOKEN = "metrics-token-0123456789"
 
@@ -214,3 +216,37 @@ async def test_json_logs_and_a_log_file_per_function(tmp_path, origin):
     assert "initDurationMs" not in failed["metrics"]
     assert json.loads(tag[-3]["record"]["message"])["errorType"] == "ValueError"
     assert (logs / "stamp.log").exists()
+
+
+@pytest.mark.parametrize(
+    "function",
+    [f'wasm = "{repo_path("hooks", "wasm", "add_header.fast.wasm")}"', f'handler = "{repo_path("hooks", "security_headers.js")}:handler"'],
+    ids=["wasm", "node"],
+)
+async def test_every_runtime_reports_the_same_metrics(edgehooks, origin, function):
+    proxy = await edgehooks(
+        f"""
+        [server]
+        server_timing = true
+        [origins.site]
+        url = "{origin.url}"
+        [admin]
+        listen = "127.0.0.1:0"
+        token = "{TOKEN}"
+        [functions.f]
+        {function}
+        [[behaviors]]
+        path = "*"
+        origin = "site"
+        origin-response = "f"
+        cache = false
+        """
+    )
+    timings = [servertiming.parse((await proxy.get(f"/{n}")).headers["server-timing"]) for n in range(2)]
+    metrics = await _metrics(proxy)
+    f = {"function": "f", "hook": "origin-response"}
+    assert _value(metrics, "edgehooks_function_invocations_total", **f) == 2
+    assert _value(metrics, "edgehooks_function_init_duration_seconds_count", **f) == 1
+    assert _value(metrics, "edgehooks_function_environments", function="f") == 1
+    assert [m.name for m in timings[0]] == ["origin-response-init", "origin-response", "cache", "origin"]
+    assert [m.name for m in timings[1]] == ["origin-response", "cache", "origin"]

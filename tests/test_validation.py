@@ -214,3 +214,13 @@ def test_viewer_response_status_change_is_ignored():
     result["headers"]["x-added"] = [{"key": "X-Added", "value": "1"}]
     update = check_response_result("viewer-response", event, result)
     assert (update.status, update.headers[-1], update.body) == (200, ("X-Added", "1"), None)
+
+
+def test_an_ssl_protocols_list_holding_a_non_string_is_a_502_not_a_crash():
+    # Found by tests/test_properties.py: set() of a list of lists raised TypeError in the proxy.
+    event = _event("origin-request")
+    result = copy.deepcopy(_cf(event, "request"))
+    result["origin"] = {"custom": {**result["origin"]["custom"], "sslProtocols": [[]]}}
+    with pytest.raises(ValidationError) as e:
+        check_request_result("origin-request", event, result)
+    assert e.value.field == "origin.custom.sslProtocols"

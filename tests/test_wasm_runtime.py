@@ -9,7 +9,7 @@ import pytest
 
 from edgehooks.distribution import FunctionSpec
 from edgehooks.errors import ExecutionError, ThrottledError, ValidationError
-from edgehooks.runtimes import check, create, wasm_module
+from edgehooks.runtimes import check, wasm_module
 from tests import wasm_modules as wat
 from tests.conftest import repo_path
 
@@ -24,25 +24,17 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-async def runtime(tmp_path):
+def runtime(tmp_path, start_runtime):
     """Start a runtime for a module given as a path or as WAT text."""
-    started = []
 
     async def start(module: str | Path, **settings):
         if isinstance(module, str):
-            path = tmp_path / f"m{len(started)}.wat"
+            path = tmp_path / f"m{len(list(tmp_path.glob('m*.wat')))}.wat"
             path.write_text(module)
             module = path
-        spec = FunctionSpec("f", wasm=module, **settings)
-        assert check(spec) is None
-        rt = create(spec)
-        await rt.start()
-        started.append(rt)
-        return rt
+        return await start_runtime(FunctionSpec("f", wasm=module, **settings))
 
-    yield start
-    for rt in started:
-        await rt.close()
+    return start
 
 
 def headers(result: dict) -> dict[str, str]:

@@ -39,11 +39,22 @@ class Runtime(Protocol):
     async def close(self) -> None: ...
 
 
+NODE_SUFFIXES = (".js", ".mjs", ".cjs")  # handler files run by Node.js; ".py" by Python
+
+
+def _is_node(spec: FunctionSpec) -> bool:
+    return spec.handler_file is not None and spec.handler_file.suffix in NODE_SUFFIXES
+
+
 def create(spec: FunctionSpec) -> Runtime:
     if spec.wasm is not None:
         from .wasm import WasmRuntime
 
         return WasmRuntime(spec)
+    if _is_node(spec):
+        from .node import NodeRuntime
+
+        return NodeRuntime(spec)
     from .python import PythonRuntime
 
     return PythonRuntime(spec)
@@ -55,6 +66,10 @@ def check(spec: FunctionSpec) -> str | None:
         from .wasm import check as check_wasm
 
         return check_wasm(spec)
+    if _is_node(spec):
+        from .node import check as check_node
+
+        return check_node(spec)
     from .python import check as check_python
 
     return check_python(spec)

@@ -1,0 +1,211 @@
+"""Execution environments that are worker processes: what the Python and Node.js runtimes share.
+
+The proxy side of the Lambda model: a worker is started per environment (its cold start), fed
+one event at a time over its own frame pipes (runtimes/protocol.py), and killed with its whole
+process group when it overruns its timeout, crashes or exits — that event fails with a 503 and the
+next one gets a new environment. A runtime only says how to start its worker (`command`) and
+with which environment variables; the exchange, the limits and the error mapping live here once.
+Worker processes isolate faults; they are no security boundary against hostile code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import lambdalog
+from ..distribution import FunctionSpec
+from ..errors import ExecutionError, FunctionError
+from . import Invocation, protocol
+from .environments import Environments
+
+INIT_TIMEOUT = 10.0  # Lambda gives the INIT phase at most 10 s (reference §4.2)
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Worker:
+    process: asyncio.subprocess.Process
+    frames_in: asyncio.StreamReader
+    frames_out: asyncio.StreamWriter
+    output: asyncio.Task  # forwards what the process writes to fds 1 and 2 outside the runtime's capture
+    logs: list[str] = field(default_factory=list)
+
+
+class ProcessRuntime:
+    """A function whose environments are worker processes started by `command`."""
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str]):
+        self.spec = spec
+        self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
+        self.environments: Environments[Worker] = Environments(spec, self._spawn, self._kill, self.log)
+        self._env = env
+
+    def command(self, in_fd: int, out_fd: int) -> list[str]:
+        """The worker's command line; it reads frames from in_fd and writes them to out_fd."""
+        raise NotImplementedError
+
+    @property
+    def busy(self) -> int:
+        return self.environments.busy
+
+    @property
+    def alive(self) -> int:
+        return self.environments.alive
+
+    async def start(self) -> None:
+        await self.environments.start()
+
+    async def close(self) -> None:
+        await self.environments.close()
+
+    async def invoke(self, event: dict, *, hook: str) -> Invocation:
+        request_id = str(uuid.uuid4())
+        worker, init_ms = await self.environments.acquire(request_id)
+        started = time.perf_counter()
+        reply: dict = {}
+        error: FunctionError | None = None
+        broken = False
+        try:
+            worker.frames_out.write(protocol.encode({"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}))
+            reply = await asyncio.wait_for(protocol.read(worker.frames_in), self.spec.timeout)
+        except asyncio.TimeoutError:
+            broken = True
+            error = ExecutionError(f"Task timed out after {self.spec.timeout:.2f} seconds", error_type="Sandbox.Timedout")
+            worker.logs.append(lambdalog.timeout_line(request_id, _now(), self.spec.timeout))
+        except (asyncio.IncompleteReadError, ConnectionError, protocol.FrameError):
+            broken = True
+            error = ExecutionError(f"Runtime exited with error: {await _exit_status(worker.process)}", error_type="Runtime.ExitError")
+        duration_ms = (time.perf_counter() - started) * 1000
+        if "error" in reply:
+            broken = reply.get("broken", False)
+            error = ExecutionError(reply["error"]["errorMessage"], error_type=reply["error"]["errorType"])
+        logs = worker.logs + reply.get("logs", [])
+        worker.logs = []
+        await self.environments.release(worker, broken=broken)
+        max_memory_mb = reply.get("max_memory_mb", 0)
+        lambdalog.report(
+            self.log, request_id=request_id, version=self.spec.version, logs=logs, error=error,
+            duration_ms=duration_ms, memory_mb=self.spec.memory_mb, max_memory_mb=max_memory_mb, init_ms=init_ms,
+        )  # fmt: skip
+        if error is not None:
+            error.init_ms = init_ms
+            raise error
+        result = reply["result"] if "result" in reply else base64.b64decode(reply["result_bytes"])
+        return Invocation(result, request_id, duration_ms, init_ms, max_memory_mb, logs)
+
+    async def _spawn(self) -> tuple[Worker, float]:
+        """A cold start: a new worker process that has loaded the handler."""
+        started = time.perf_counter()
+        to_child, from_child = os.pipe(), os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.command(to_child[0], from_child[1]),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(to_child[0], from_child[1]), env=self._env, cwd=self.spec.handler_file.parent,
+                start_new_session=True,  # its own process group: a timeout kills what it forked too
+            )  # fmt: skip
+        finally:
+            os.close(to_child[0])
+            os.close(from_child[1])
+        loop = asyncio.get_running_loop()
+        frames_in = asyncio.StreamReader(limit=protocol.MAX_FRAME)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(frames_in), os.fdopen(from_child[0], "rb", 0))
+        transport, writer_protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(to_child[1], "wb", 0))
+        frames_out = asyncio.StreamWriter(transport, writer_protocol, None, loop)
+        worker = Worker(process, frames_in, frames_out, asyncio.create_task(self._forward_output(process)))
+        try:
+            ready = await asyncio.wait_for(protocol.read(frames_in), INIT_TIMEOUT)
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+            status = "timeout" if isinstance(e, asyncio.TimeoutError) else await _exit_status(process)
+            await self._kill(worker)
+            raise self._init_failed("Runtime.ExitError", f"Runtime exited during init: {status}", started, []) from None
+        if "error" in ready:
+            await self._kill(worker)
+            raise self._init_failed(ready["error"]["errorType"], ready["error"]["errorMessage"], started, ready["logs"])
+        worker.logs = ready["logs"]  # what module-level code printed shows before the first START
+        return worker, (time.perf_counter() - started) * 1000
+
+    def _init_failed(self, error_type: str, message: str, started: float, logs: list[str]) -> ExecutionError:
+        for line in logs:
+            self.log.info("%s", line)
+        init_ms = (time.perf_counter() - started) * 1000
+        lambdalog.init_report(self.log, init_ms=init_ms, error_type=error_type, message=message)
+        return ExecutionError(message, error_type=error_type)
+
+    async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            self.log.info("%s", line.decode("utf-8", "replace").rstrip("\n")[:8192])
+
+    async def _kill(self, worker: Worker) -> None:
+        try:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        await worker.process.wait()
+        worker.frames_out.close()
+        worker.output.cancel()
+
+
+async def _exit_status(process: asyncio.subprocess.Process) -> str:
+    try:
+        code = await asyncio.wait_for(process.wait(), 1.0)
+    except asyncio.TimeoutError:
+        return "the worker stopped answering"
+    if code < 0:
+        return f"signal: {signal.Signals(-code).name}"
+    return f"exit status {code}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def lambda_environment(spec: FunctionSpec, execution_env: str) -> dict[str, str]:
+    """Lambda's reserved variables and nothing of the proxy's own environment (reference §7.2).
+    `execution_env` is the runtime's AWS_EXECUTION_ENV, e.g. "AWS_Lambda_python3.12"."""
+    name = f"us-east-1.{spec.name}"
+    day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    return {
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EXECUTION_ENV": execution_env,
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[{spec.version}]{secrets.token_hex(16)}",
+        "LAMBDA_TASK_ROOT": task_root(spec),
+        "LAMBDA_RUNTIME_DIR": str(PACKAGE_ROOT),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+    }
+
+
+def task_root(spec: FunctionSpec) -> str:
+    return str(spec.handler_file.parent) if spec.handler_file else "."
+
+
+def check(command: list[str], spec: FunctionSpec, env: dict[str, str]) -> str | None:
+    """Load the handler in a throwaway worker (`command`); one line saying why it cannot run, or None."""
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=spec.handler_file.parent, timeout=INIT_TIMEOUT, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        return f"loading it took longer than {INIT_TIMEOUT:.0f} s"
+    if done.returncode != 0:
+        return f"the check process failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
+    return done.stdout.strip() or None

@@ -1,0 +1,274 @@
+"""The Python runtime on its own: real worker processes running real handler files, no proxy.
+
+Lambda's execution-environment model (cold start once, state kept between events, scale out to
+`concurrency`, throttle beyond it, reap idle ones, keep `provisioned` warm), its context and log
+lines, and every way a handler can fail costing only its own event — with no process left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from edgehooks.distribution import FunctionSpec
+from edgehooks.errors import ExecutionError, ThrottledError
+from edgehooks.runtimes import check, create
+
+EVENT = {"Records": [{"cf": {"config": {"eventType": "viewer-request"}, "request": {"uri": "/", "headers": {}}}}]}
+
+HANDLERS = '''
+import json, os, signal, sys, time, decimal, logging
+
+STATE = {"calls": 0}
+print("module imported")
+
+def echo(event, context):
+    STATE["calls"] += 1
+    return {"calls": STATE["calls"], "pid": os.getpid(), "uri": event["Records"][0]["cf"]["request"]["uri"]}
+
+def context_fields(event, context):
+    remaining = context.get_remaining_time_in_millis()
+    return {
+        "function_name": context.function_name, "function_version": context.function_version,
+        "memory_limit_in_mb": context.memory_limit_in_mb, "invoked_function_arn": context.invoked_function_arn,
+        "log_group_name": context.log_group_name, "log_stream_name": context.log_stream_name,
+        "aws_request_id": context.aws_request_id, "remaining": remaining,
+        "env": sorted(os.environ), "cwd": os.getcwd(),
+    }
+
+def talk(event, context):
+    print("printed line")
+    logging.getLogger().info("logged line")
+    os.write(1, b"raw fd write\\n")
+    return {"decimal": decimal.Decimal("1.5")}
+
+def slow(event, context):
+    time.sleep(0.5)
+    return {"pid": os.getpid()}
+
+def fork_and_hang(event, context):
+    child = os.fork()
+    if child == 0:
+        time.sleep(600)
+        os._exit(0)
+    with open("child.pid", "w") as f:
+        f.write(str(child))
+    time.sleep(600)
+
+def exit_(event, context):
+    sys.exit(3)
+
+def hard_exit(event, context):
+    os._exit(7)
+
+def abort(event, context):
+    os.abort()
+
+def kill_self(event, context):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+
+def memory_bomb(event, context):
+    hog = []
+    while True:
+        hog.append(bytearray(16 * 1024 * 1024))
+
+def endless_output(event, context):
+    while True:
+        print("x" * 1000)
+
+def close_protocol_pipes(event, context):
+    for fd in range(3, 64):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    return {}
+
+def raise_(event, context):
+    raise KeyError("missing")
+
+def returns_bytes(event, context):
+    return b"raw"
+
+def unserialisable(event, context):
+    return {"when": object()}
+'''
+
+
+@pytest.fixture
+def handler_file(tmp_path) -> Path:
+    path = tmp_path / "handlers.py"
+    path.write_text(textwrap.dedent(HANDLERS))
+    return path
+
+
+@pytest.fixture
+def runtime(handler_file, start_runtime):
+    async def start(function: str, **settings):
+        return await start_runtime(FunctionSpec("f", handler=f"handlers.py:{function}", handler_file=handler_file, handler_function=function, **settings))
+
+    return start
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it is gone for our purposes once it has exited.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+async def test_one_cold_start_then_state_survives_between_events(runtime):
+    rt = await runtime("echo")
+    first = await rt.invoke(EVENT, hook="viewer-request")
+    second = await rt.invoke(EVENT, hook="viewer-request")
+    assert first.init_ms is not None and second.init_ms is None
+    assert (first.result["calls"], second.result["calls"]) == (1, 2)
+    assert first.result["pid"] == second.result["pid"]
+    assert first.request_id != second.request_id
+
+
+async def test_context_environment_and_working_folder_are_lambdas(runtime, handler_file):
+    rt = await runtime("context_fields", memory_mb=256, timeout=2.0)
+    invocation = await rt.invoke(EVENT, hook="origin-request")
+    c = invocation.result
+    assert c["function_name"] == "us-east-1.f" and c["function_version"] == "1"
+    assert c["memory_limit_in_mb"] == "256"
+    assert c["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:us-east-1.f:1"
+    assert c["log_group_name"] == "/aws/lambda/us-east-1.f"
+    assert c["log_stream_name"].endswith("]" + c["log_stream_name"].rsplit("]", 1)[1]) and "[1]" in c["log_stream_name"]
+    assert c["aws_request_id"] == invocation.request_id
+    assert 0 < c["remaining"] <= 2000
+    assert c["cwd"] == str(handler_file.parent)
+    # Only Lambda's reserved variables: nothing of the proxy's own environment leaks in.
+    assert "AWS_LAMBDA_FUNCTION_NAME" in c["env"] and "HOME" not in c["env"]
+    assert not [name for name in c["env"] if name.startswith("PYTEST")]
+
+
+async def test_prints_logging_and_raw_fd_writes_are_the_functions_log(runtime, caplog):
+    caplog.set_level(logging.INFO, logger="edgehooks.function.f")
+    rt = await runtime("talk")
+    invocation = await rt.invoke(EVENT, hook="viewer-request")
+    assert invocation.result == {"decimal": 1.5}
+    assert "module imported" in invocation.logs  # init output shows with the first invocation
+    assert "printed line" in invocation.logs
+    assert any(line.startswith("[INFO]\t") and line.endswith(f"\t{invocation.request_id}\tlogged line") for line in invocation.logs)
+    await asyncio.sleep(0.2)  # fd 1 is forwarded by the parent as it arrives
+    messages = [r.getMessage() for r in caplog.records]
+    assert "raw fd write" in messages
+    start = messages.index(f"START RequestId: {invocation.request_id} Version: 1")
+    end = messages.index(f"END RequestId: {invocation.request_id}")
+    report = messages[end + 1]
+    assert start < messages.index("printed line") < end
+    assert report.startswith(f"REPORT RequestId: {invocation.request_id}\tDuration: ")
+    assert "\tBilled Duration: " in report and "\tMemory Size: 128 MB\tMax Memory Used: " in report and "\tInit Duration: " in report
+
+
+async def test_concurrency_scales_out_then_throttles_then_reaps(runtime):
+    rt = await runtime("slow", concurrency=2, idle_timeout=0.5)
+    results = await asyncio.gather(*(rt.invoke(EVENT, hook="viewer-request") for _ in range(3)), return_exceptions=True)
+    throttled = [r for r in results if isinstance(r, ThrottledError)]
+    served = [r for r in results if not isinstance(r, BaseException)]
+    assert len(throttled) == 1 and throttled[0].status == 503 and throttled[0].kind == "LambdaLimitExceeded"
+    assert len({r.result["pid"] for r in served}) == 2  # two environments, each cold
+    assert all(r.init_ms is not None for r in served)
+    assert rt.environments.alive == 2
+    for _ in range(40):
+        if rt.environments.alive == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert rt.environments.alive == 0
+    assert not any(alive(r.result["pid"]) for r in served)
+
+
+async def test_provisioned_environments_are_warm_and_never_reaped(runtime):
+    rt = await runtime("echo", provisioned=1, idle_timeout=0.2)
+    assert rt.environments.alive == 1
+    await asyncio.sleep(0.6)
+    invocation = await rt.invoke(EVENT, hook="viewer-request")
+    assert invocation.init_ms is None and rt.environments.alive == 1
+
+
+@pytest.mark.parametrize(
+    "function, error_type, message",
+    [
+        ("raise_", "KeyError", "'missing'"),
+        ("exit_", "Runtime.ExitError", "Runtime exited with error: exit status 3"),
+        ("hard_exit", "Runtime.ExitError", "Runtime exited with error: exit status 7"),
+        ("abort", "Runtime.ExitError", "Runtime exited with error: signal: SIGABRT"),
+        ("kill_self", "Runtime.ExitError", "Runtime exited with error: signal: SIGTERM"),
+        ("memory_bomb", "Runtime.OutOfMemory", "Runtime exited with error: out of memory"),
+        ("unserialisable", "Runtime.MarshalError", "Unable to marshal response"),
+        ("close_protocol_pipes", "Runtime.ExitError", "Runtime exited with error"),
+    ],
+)
+async def test_each_failure_is_a_503_for_its_own_event_and_the_next_one_runs(runtime, function, error_type, message):
+    rt = await runtime(function, timeout=3.0)
+    with pytest.raises(ExecutionError) as failure:
+        await rt.invoke(EVENT, hook="viewer-request")
+    assert failure.value.status == 503 and failure.value.kind == "LambdaExecutionError"
+    assert failure.value.error_type == error_type
+    assert failure.value.message.startswith(message)
+    # The environment that failed is not reused in a broken state: the next event still runs.
+    again = await asyncio.gather(rt.invoke(EVENT, hook="viewer-request"), return_exceptions=True)
+    assert isinstance(again[0], ExecutionError) and again[0].error_type == error_type
+
+
+async def test_a_timeout_kills_the_whole_process_group_and_a_new_environment_serves(runtime, handler_file):
+    rt = await runtime("fork_and_hang", timeout=1.0)
+    with pytest.raises(ExecutionError) as failure:
+        await rt.invoke(EVENT, hook="viewer-request")
+    assert failure.value.error_type == "Sandbox.Timedout"
+    assert failure.value.message == "Task timed out after 1.00 seconds"
+    child = int((handler_file.parent / "child.pid").read_text())
+    for _ in range(20):
+        if not alive(child):
+            break
+        await asyncio.sleep(0.05)
+    assert not alive(child), "the handler's forked child outlived the timeout"
+    assert rt.environments.alive == 0
+
+
+async def test_endless_output_is_capped_and_the_timeout_still_holds(runtime):
+    rt = await runtime("endless_output", timeout=1.0)
+    with pytest.raises(ExecutionError) as failure:
+        await rt.invoke(EVENT, hook="viewer-request")
+    assert failure.value.error_type == "Sandbox.Timedout"
+
+
+async def test_a_bytes_result_reaches_validation_as_bytes(runtime):
+    rt = await runtime("returns_bytes")
+    invocation = await rt.invoke(EVENT, hook="viewer-request")
+    assert invocation.result == b"raw"
+
+
+async def test_close_leaves_no_worker_behind(handler_file):
+    spec = FunctionSpec("f", handler="handlers.py:echo", handler_file=handler_file, handler_function="echo", provisioned=2, concurrency=4)
+    rt = create(spec)
+    await rt.start()
+    pids = {(await rt.invoke(EVENT, hook="viewer-request")).result["pid"] for _ in range(2)}
+    await rt.close()
+    assert pids and not any(alive(pid) for pid in pids)
+
+
+def test_check_names_why_a_handler_cannot_load(tmp_path):
+    cases = {
+        "syntax.py": ("def handler(:\n", "Runtime.UserCodeSyntaxError: Syntax error in module 'syntax'"),
+        "imports.py": ("import no_such_module_here\ndef handler(e, c): pass\n", "Runtime.ImportModuleError: Unable to import module 'imports': ModuleNotFoundError"),
+        "nohandler.py": ("x = 1\n", "Runtime.HandlerNotFound: Handler 'handler' missing on module 'nohandler'"),
+        "exits.py": ("import sys\nsys.exit(1)\n", "Runtime.ExitError: SystemExit: 1"),
+    }
+    for name, (source, reason) in cases.items():
+        (tmp_path / name).write_text(source)
+        spec = FunctionSpec("f", handler=f"{name}:handler", handler_file=tmp_path / name, handler_function="handler")
+        assert (check(spec) or "").startswith(reason), name
