@@ -10,6 +10,7 @@ error at that key. Relative paths in the file are resolved against the file's fo
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import runtimes
+from . import runtimes, versions
 from .distribution import (
     HOOK_POINTS,
     AdminSettings,
@@ -52,7 +53,8 @@ def default_config_path() -> Path:
     return Path(__file__).parent.parent / "config" / "edgehooks.toml"
 
 
-def load(path: str | Path) -> Distribution:
+def load(path: str | Path, numbering: versions.Numbering | None = None) -> Distribution:
+    """`numbering`: a reloading process passes the same one each time, so new code gets a new number."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -66,7 +68,8 @@ def load(path: str | Path) -> Distribution:
     dist = _distribution(doc, at, path.resolve())
     _check_references(dist, at)
     _apply_hook_limits(dist, at)
-    _check_handlers(dist, at)
+    _check_handlers(dist, at)  # before numbering: code that does not load gets no version number
+    _resolve_versions(dist, at, numbering or versions.Numbering())
     return dist
 
 
@@ -432,7 +435,19 @@ FUNCTION = {
     "provisioned": _integer(0),
 }
 
-HOOK = {"function": _string, "include_body": _boolean}
+def _weights(value: Any, at: _At) -> dict[str, int]:
+    _expect(value, (dict,), 'a table of version = weight, such as { "3" = 90, "4" = 10 }')
+    weights = {}
+    for version, weight in value.items():
+        if not (version.isdigit() or version == "latest"):
+            raise (at / version).error('a version is a published number such as "3", or "latest"')
+        weights[version] = _parse(_integer(0, 100), weight, at / version)
+    if sum(weights.values()) != 100:
+        raise ValueError(f"the weights add up to {sum(weights.values())}; they must add up to 100")
+    return weights
+
+
+HOOK = {"function": _string, "include_body": _boolean, "versions": _weights, "sticky_cookie": _string}
 
 CACHE_POLICY = {
     "min_ttl": _seconds(0),
@@ -484,15 +499,27 @@ def _function(name: str, value: Any, at: _At) -> FunctionSpec:
 def _hook(hook: str) -> Parser:
     def parse(value: Any, at: _At) -> HookBinding:
         if isinstance(value, str):
-            return HookBinding(_string(value, at), where=at.where)
+            function, version = qualified(_string(value, at))
+            return HookBinding(function, where=at.where, version=version)
         if not isinstance(value, dict):
             raise ValueError(f'expected a function name or {{ function = "name", include_body = true }}, got {_describe(value)}')
         fields = _fields(value, at, HOOK, required=("function",))
         if fields.get("include_body") and hook not in REQUEST_HOOKS:
             raise (at / "include_body").error(f"include_body is only allowed on {' and '.join(REQUEST_HOOKS)} (CloudFront refuses it on {hook})")
-        return HookBinding(**fields, where=(at / "function").where)
+        function, version = qualified(fields.pop("function"))
+        if version is not None and "versions" in fields:
+            raise (at / "versions").error(f'the function is already pinned to version {version}: give "name:N" or versions, not both')
+        if "sticky_cookie" in fields and "versions" not in fields:
+            raise (at / "sticky_cookie").error("only a split between versions (versions = { ... }) uses a sticky cookie")
+        return HookBinding(function, **fields, where=(at / "function").where, version=version)
 
     return parse
+
+
+def qualified(name: str) -> tuple[str, str | None]:
+    """"name:3" -> ("name", "3"), Lambda's qualified function name; "name" -> ("name", None)."""
+    function, colon, version = name.rpartition(":")
+    return (function, version) if colon and version.isdigit() else (name, None)
 
 
 def _cache_policy(value: Any, at: _At) -> CachePolicy:
@@ -606,8 +633,55 @@ def _apply_hook_limits(dist: Distribution, at: _At) -> None:
             spec.timeout = limit
 
 
+def _resolve_versions(dist: Distribution, at: _At, numbering: versions.Numbering) -> None:
+    """Number each function's live code and add the published versions behaviors use, as
+    "name:N" entries of dist.functions; each binding gets its targets (see versions.py)."""
+    root = versions.folder(dist.source)
+    for name, spec in dist.functions.items():
+        number, copy = numbering.live(name, spec.wasm or spec.handler_file, versions.published(root, name))
+        spec.version = str(number)
+        if spec.wasm is None:
+            spec.code = copy  # wasm needs none: a runtime compiles its module once, at start
+    for b in dist.behaviors:
+        for hook, binding in b.hooks.items():
+            if binding.version is not None:
+                binding.targets = ((version_key(dist, binding.function, binding.version, binding.where), 100),)
+            elif binding.versions:
+                versions_at = (at / "behaviors")[b.index] / hook / "versions"
+                binding.targets = tuple(
+                    (version_key(dist, binding.function, version, (versions_at / version).where), weight)
+                    for version, weight in binding.versions.items()
+                )
+            else:
+                binding.targets = ((binding.function, 100),)
+
+
+def version_key(dist: Distribution, function: str, version: str, where: Where) -> str:
+    """The key in dist.functions of one version of `function`, added from its snapshot if need be."""
+    live = dist.functions[function]
+    if version in ("latest", live.version):
+        return function  # the live code: no second runtime for the same content
+    snapshots = versions.published(versions.folder(dist.source), function)
+    if int(version) not in snapshots:
+        known = ", ".join(map(str, snapshots)) or "none"
+        raise ConfigError(where, f"unknown version {version} of function {json.dumps(function)}; published: {known}, live code: {live.version} (`edgehooks publish {function}` publishes it)")
+    key = f"{function}:{version}"
+    if key not in dist.functions:
+        code = snapshots[int(version)]
+        if live.wasm is not None:
+            snapshot = dataclasses.replace(live, wasm=code, version=version, where=where)
+        else:
+            # A published file never changes, so it is loaded as it is, not from a frozen copy.
+            snapshot = dataclasses.replace(live, handler=f"{code}:{live.handler_function}", handler_file=code, code=None, version=version, where=where)
+        reason = runtimes.check(snapshot)
+        if reason:
+            raise ConfigError(where, f"cannot load version {version} of {function} ({code}): {reason}")
+        dist.functions[key] = snapshot
+    return key
+
+
 def _check_handlers(dist: Distribution, at: _At) -> None:
-    # Last, because it starts a process per function: cheap mistakes are reported first.
+    # It starts a process per function, so it comes after the cheap checks of the file itself.
     for name, spec in dist.functions.items():
         reason = runtimes.check(spec)
         if reason:

@@ -62,13 +62,21 @@ class FunctionSpec:
     provisioned: int = 0  # environments kept warm from start-up
     version: str = "1"
     where: Where | None = None
+    # What a new environment loads: a copy of handler_file's content for this version, so that an
+    # edit on disk cannot change a running version (see versions.Numbering); None: handler_file.
+    code: Path | None = None
 
 
 @dataclass
 class HookBinding:
-    function: str
+    function: str  # the function's name, as [functions.NAME] defines it
     include_body: bool = False
     where: Where | None = None
+    version: str | None = None  # pinned: "function:3" (see versions.py)
+    versions: dict[str, int] = field(default_factory=dict)  # a split: version ("3" or "latest") -> weight of 100
+    sticky_cookie: str | None = None  # whose value keeps a viewer on one version of a split
+    # What config.load resolved the above to: (key in Distribution.functions, weight).
+    targets: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -121,6 +129,6 @@ class Distribution:
     server: ServerSettings
     cache: CacheSettings
     origins: dict[str, OriginSpec]
-    functions: dict[str, FunctionSpec]
+    functions: dict[str, FunctionSpec]  # by name; published versions a behavior uses as "name:N"
     behaviors: list[Behavior]
     admin: AdminSettings | None = None

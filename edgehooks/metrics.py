@@ -78,7 +78,8 @@ class Metrics:
         for behavior in dist.behaviors:
             self._behavior(behavior.path)
             for hook, binding in behavior.hooks.items():
-                self._function(binding.function, hook)
+                for function in [target for target, _ in binding.targets] or [binding.function]:
+                    self._function(function, hook)
         r.register(_Environments(functions))
 
     def _function(self, function: str, hook: str) -> _Function:

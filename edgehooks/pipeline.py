@@ -1,9 +1,14 @@
 """The data path: one viewer request through behaviors, hooks, cache and origin, top to bottom.
 
-    match behavior → viewer-request → cache lookup ─ fresh hit ─────────────────┐
-                                        └ miss → origin-request → origin fetch  │
-                                                 → origin-response → store      │
-                                                 → viewer-response ◄────────────┘
+    match behavior → viewer-request → cache lookup ─ fresh hit (or stale, when allowed) ──────┐
+                                        │ (the same key being fetched: wait, look again)    │
+                                        └ miss/stale → origin-request → origin fetch        │
+                                                       (conditional when something is stored)│
+                                                     → origin-response → store / 304 freshens│
+                                                     → viewer-response ◄─────────────────────┘
+
+The caching rules (RFC 9111, 9213, 5861 and CloudFront's TTLs) are pure functions in cache/;
+this module only decides when to ask them and what to do with the answer.
 
 Which hooks run after a generated response, and what is cached, follow CloudFront
 (../shared/lambda-edge-reference.md §0): a viewer-request answer goes straight back, uncached,
@@ -16,21 +21,23 @@ The front ends (the aiohttp server, the mitmproxy addon) only translate to and f
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from . import events, paths, servertiming, validation
-from .cache import Entry, Store, cache_key
-from .cache import freshness
+from . import canary, events, paths, servertiming, validation
+from .cache import Entry, Store, cache_key, conditional, freshness, invalidation, ranges, vary
+from .cache.vary import selecting_values, vary_names
+from .collapsing import Flights
 from .distribution import Behavior, Distribution, HookBinding
 from .errors import FunctionError
 from .events import EventContext
-from .messages import Body, Request, Response, get_header, read_body, without
+from .messages import Body, Headers, Request, Response, get_header, read_body, strip_hop_by_hop, without
 from .origin import OriginError, Origins
 from .runtimes import Runtime
 
@@ -85,6 +92,8 @@ class Pipeline:
         self.via = f"1.1 {os.urandom(16).hex()}.edgehooks (edgehooks)"
         self._origin_objects = {name: events.origin_object(spec) for name, spec in dist.origins.items()}
         self.clock: Callable[[], float] = time.time
+        self.flights = Flights()
+        self._background: set[asyncio.Task] = set()
 
     async def handle(self, viewer_request: Request) -> Outcome:
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
@@ -129,22 +138,109 @@ class Pipeline:
         return response, x_cache
 
     async def _cached_or_fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
-        key = cache_key(behavior.cache, request) if behavior.cache.enabled else None
-        if key is not None and request.method in ("GET", "HEAD"):
-            entry = await self.store.get(key)
-            now = self.clock()
-            if entry is not None and entry.fresh(now):
-                return _from_entry(entry, now, request.method), "Hit"
-        # Only GET responses are stored: a HEAD answer has no body to serve later GETs with.
-        storing = key is not None and request.method == "GET"
+        if request.method not in ("GET", "HEAD"):
+            response, x_cache = await self._fetched(behavior, ctx, request, timing)
+            await self._invalidate(request, response)
+            return response, x_cache
+        if not behavior.cache.enabled:
+            return await self._fetched(behavior, ctx, request, timing)
+        key = cache_key(behavior.cache, request)
+        wanted = freshness.request_directives(request.headers)
+        entry = await self._lookup(key, request)
+        answer = self._reused(behavior, ctx, request, key, entry, wanted)
+        if answer is None and await self.flights.wait(key, self.dist.origins[behavior.origin].read_timeout):
+            # Another request was fetching this key: what it stored may serve this one too.
+            entry = await self._lookup(key, request)
+            answer = self._reused(behavior, ctx, request, key, entry, wanted)
+        if answer is not None:
+            return answer
+        if "only-if-cached" in wanted:
+            return error_response(504, "Nothing stored for an only-if-cached request.", ctx.request_id), "Error"
+        if request.method == "HEAD":
+            return await self._head(behavior, ctx, request, timing, key, entry)
+        return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, wanted)
 
+    def _reused(
+        self, behavior: Behavior, ctx: EventContext, request: Request, key: str, entry: Entry | None, wanted: dict
+    ) -> tuple[Response, str] | None:
+        """The stored answer when it may be used without asking the origin first."""
+        if entry is None:
+            return None
+        now = self.clock()
+        use = freshness.reuse(entry, now, wanted)
+        if use == freshness.VALIDATE:
+            return None
+        if use == freshness.REFRESH and not self.flights.busy(key):
+            landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
+            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, wanted, landed=landed))
+        return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
+
+    async def _validated_or_fetched(
+        self,
+        behavior: Behavior,
+        ctx: EventContext,
+        request: Request,
+        timing: Timing,
+        key: str,
+        entry: Entry | None,
+        wanted: dict,
+        landed: Callable[[], None] | None = None,
+    ) -> tuple[Response, str]:
+        """Go to the origin for a GET, conditionally when a stored response has validators; a 304
+        freshens that response, an origin failure may be covered by it (RFC 9111 §4.3, RFC 5861)."""
+        landed = landed or self.flights.lead(key)
+        handed_over = False  # once _store has the response, it says when the key has landed
+        try:
+            validating = entry is not None and bool(conditional.validators(entry.headers))
+            if validating:
+                # Our validators replace the viewer's: the answer must be one this cache can use.
+                headers = without(request.headers, "if-none-match", "if-modified-since") + conditional.validators(entry.headers)
+                asked = replace(request, headers=headers)
+            else:
+                asked = request
+            sent = self.clock()
+            try:
+                response, x_cache = await self._fetched(behavior, ctx, asked, timing)
+            except OriginError as e:
+                if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
+                    log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
+                    return _from_entry(entry, self.clock(), request), "Hit"
+                if entry is not None and entry.no_stale:
+                    raise OriginError(504, f"{e}; the stored response must not be served stale") from e
+                raise
+            if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock(), wanted):
+                await _discard(response.body)
+                return _from_entry(entry, self.clock(), request), "Hit"
+            if validating and response.status == 304:
+                await _discard(response.body)
+                if conditional.validates(entry.headers, response.headers):
+                    return await self._freshened(behavior, request, key, entry, response, sent), "RefreshHit"
+                # §4.3.4: the 304 is about another representation: ask again as the viewer asked.
+                sent = self.clock()
+                response, x_cache = await self._fetched(behavior, ctx, request, timing)
+            handed_over = True
+            return await self._store("no-store" not in wanted, key, behavior, request, response, sent, landed), x_cache
+        finally:
+            if not handed_over:
+                landed()
+
+    async def _head(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing, key: str, entry: Entry | None) -> tuple[Response, str]:
+        """A HEAD goes through; when its answer describes the stored response, it freshens that
+        response as a 304 would (RFC 9111 §4.3.5). It has no body to store."""
+        sent = self.clock()
+        response, x_cache = await self._fetched(behavior, ctx, request, timing)
+        if entry is not None and response.status == entry.status and conditional.same_representation(entry.headers, len(entry.body), response.headers):
+            await self._freshened(behavior, request, key, entry, response, sent)
+        return response, x_cache
+
+    async def _fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+        """origin-request, the origin, origin-response: what the cache would store."""
         origin_request, origin = self._origin_facing(behavior, request)
         hook = behavior.hooks.get("origin-request")
         if hook:
             answer = await self._request_hook("origin-request", hook, ctx, origin_request, origin, timing)
             if isinstance(answer, Response):
-                # Cached like an origin answer; origin-response does not run for it.
-                return await self._store(storing, key, behavior, request.method, answer), "LambdaGeneratedResponse"
+                return answer, "LambdaGeneratedResponse"  # cached like an origin answer; origin-response does not run for it
             origin_request, origin = answer
 
         started = time.perf_counter()
@@ -154,20 +250,11 @@ class Pipeline:
         hook = behavior.hooks.get("origin-response")
         if hook:
             response = await self._response_hook("origin-response", hook, ctx, origin_request, response, origin, timing)
-        return await self._store(storing, key, behavior, request.method, response), "Miss"
+        return response, "Miss"
 
     def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
-        """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
-        headers CloudFront removes on the origin side gone (reference §3.3)."""
         origin = self._origin_objects[behavior.origin]
-        forwarded = get_header(request.headers, "x-forwarded-for")
-        removed = ORIGIN_SIDE_REMOVED | (UNKEYED_OVERRIDES - {h.lower() for h in behavior.cache.headers})
-        kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in removed]
-        headers = [("Host", _origin_host(origin))] + kept
-        headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
-        via = get_header(request.headers, "via")
-        headers.append(("Via", f"{via}, {self.via}" if via else self.via))
-        return Request(request.method, request.uri, request.querystring, headers, request.client_ip, request.body, request.http_version), origin
+        return origin_facing(request, origin, self.via, behavior.cache.headers), origin
 
     async def _request_hook(
         self, event_type: str, hook: HookBinding, ctx: EventContext, request: Request, origin: dict | None, timing: Timing
@@ -204,57 +291,171 @@ class Pipeline:
         return Response(update.status, update.reason, update.headers, body)
 
     async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
+        function = canary.choose(hook, event)  # a version's key ("name:3") when the behavior pins or splits
         started = time.perf_counter()
         init_ms = None
         try:
-            invocation = await self.functions[hook.function].invoke(event, hook=event_type)
+            invocation = await self.functions[function].invoke(event, hook=event_type)
             init_ms = invocation.init_ms
         except FunctionError as e:
             init_ms = e.init_ms
             raise
         finally:
             ms = (time.perf_counter() - started) * 1000 - (init_ms or 0.0)
-            timing.hooks.append(HookRun(event_type, hook.function, ms, init_ms))
+            timing.hooks.append(HookRun(event_type, function, ms, init_ms))
         return invocation.result
 
-    async def _store(self, storing: bool, key: str | None, behavior: Behavior, method: str, response: Response) -> Response:
-        """Cache the response if its headers and the behavior allow; the body is stored as it streams by."""
-        ttl = freshness.ttl(method, response.status, response.headers, behavior.cache) if storing else None
-        if ttl is None or key is None:
+    async def _store(
+        self, stores: bool, key: str, behavior: Behavior, request: Request, response: Response, sent: float, landed: Callable[[], None]
+    ) -> Response:
+        """Cache the response to a GET if its headers and the behavior allow; the body is stored as
+        it streams by. `landed` is called once it is stored or known not to be."""
+        storing = freshness.storing(response.status, request.headers, response.headers, behavior.cache) if stores else None
+        names = vary_names(response.headers)
+        if storing is None or names == ["*"]:  # Vary: * never matches a later request (RFC 9111 §4.1)
+            landed()
             return response
         received = self.clock()
+        headers = without(strip_hop_by_hop(response.headers), *storing.omitted)
+        entry = _entry(response.status, response.reason, headers, b"", storing, sent, received)
+        entry.vary, entry.selecting = names, selecting_values(request.headers, names)
 
         async def keep(body: bytes) -> None:
-            entry = Entry(response.status, response.reason, response.headers, body, received, freshness.initial_age(response.headers), ttl)
-            await self.store.put(key, entry)
+            entry.body = body
+            await self._put(key, entry)
 
         limit = self.dist.cache.max_object_size
         if isinstance(response.body, (bytes, bytearray)):
-            if len(response.body) <= limit:
-                await keep(bytes(response.body))
+            try:
+                if len(response.body) <= limit:
+                    await keep(bytes(response.body))
+            finally:
+                landed()
             return response
-        return Response(response.status, response.reason, response.headers, _tee(response.body, keep, limit))
+        return Response(response.status, response.reason, response.headers, _tee(response.body, keep, limit, landed))
+
+    async def _freshened(self, behavior: Behavior, request: Request, key: str, entry: Entry, not_modified: Response, sent: float) -> Response:
+        """The stored response updated by the origin's 304 (RFC 9111 §4.3.4), stored again when it still may be."""
+        headers = conditional.freshened(entry.headers, not_modified.headers)
+        received = self.clock()
+        storing = freshness.storing(entry.status, request.headers, headers, behavior.cache)
+        if storing is not None:
+            headers = without(headers, *storing.omitted)
+            refreshed = _entry(entry.status, entry.reason, headers, entry.body, storing, sent, received)
+            refreshed.vary, refreshed.selecting = entry.vary, entry.selecting
+            await self._put(key, refreshed)
+            return _from_entry(refreshed, received, request)
+        return _from_entry(replace(entry, headers=headers, stored_at=received, age_at_store=freshness.initial_age(headers, sent, received)), received, request)
+
+    async def _lookup(self, key: str, request: Request) -> Entry | None:
+        """The stored response this request selects: the primary entry, or the variant its Vary
+        fields select (RFC 9111 §4.1)."""
+        entry = await self.store.get(key)
+        if entry is None or not entry.vary or vary.matches(entry.vary, entry.selecting, request.headers):
+            return entry
+        if entry.vary == ["*"]:
+            return None
+        variant = await self.store.get(vary.variant_key(key, entry.vary, vary.selecting_values(request.headers, entry.vary)))
+        return variant if variant is not None and variant.family == entry.family else None
+
+    async def _put(self, key: str, entry: Entry) -> None:
+        """Store under the primary key; a variant also under its secondary key, so that the primary
+        says which fields select and holds the latest variant."""
+        if entry.vary:
+            primary = await self.store.get(key)
+            entry.family = primary.family if primary is not None and primary.family else os.urandom(8).hex()
+            await self.store.put(vary.variant_key(key, entry.vary, entry.selecting), entry)
+        await self.store.put(key, entry)
+
+    async def _invalidate(self, request: Request, response: Response) -> None:
+        """A successful unsafe request makes its target and the URIs its response names stale
+        (RFC 9111 §4.4); deleting a primary entry orphans all its variants."""
+        host = get_header(request.headers, "host") or ""
+        for path, query in invalidation.invalidated(request.method, response.status, host, request.target, response.headers):
+            behavior = paths.select(self.dist.behaviors, path)
+            if behavior.cache.enabled:
+                await self.store.delete(cache_key(behavior.cache, replace(request, uri=path, querystring=query)))
+
+    def _in_background(self, work: Awaitable) -> None:
+        async def run() -> None:
+            try:
+                response, _ = await work
+                await _discard(response.body)
+            except Exception as e:  # a failed refresh leaves the stale entry; the next request retries
+                log.warning("background refresh failed: %s", e)
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """Stop background refreshes."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
 
 
-def _from_entry(entry: Entry, now: float, method: str) -> Response:
-    headers = without(entry.headers, "age") + [("Age", str(int(entry.age(now))))]
-    return Response(entry.status, entry.reason, headers, b"" if method == "HEAD" else entry.body)
+def _entry(status: int, reason: str, headers: Headers, body: bytes, storing: freshness.Storing, sent: float, received: float) -> Entry:
+    return Entry(
+        status,
+        reason,
+        headers,
+        body,
+        stored_at=received,
+        age_at_store=freshness.initial_age(headers, sent, received),
+        ttl=storing.lifetime,
+        no_cache=storing.no_cache,
+        no_stale=storing.no_stale,
+        stale_while_revalidate=storing.stale_while_revalidate,
+        stale_if_error=storing.stale_if_error,
+    )
 
 
-async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], Awaitable[None]], limit: int) -> AsyncIterator[bytes]:
-    """Pass a streamed body through, keeping a copy only if it arrives whole and within `limit`."""
-    parts: list[bytes] | None = []
-    size = 0
-    async for chunk in body:
+def origin_facing(request: Request, origin: dict, via: str, keyed_headers: tuple[str, ...] = ()) -> Request:
+    """The request as CloudFront sends it on: origin's Host, X-Forwarded-For and Via added, the
+    headers CloudFront removes on the origin side gone (reference §3.3)."""
+    forwarded = get_header(request.headers, "x-forwarded-for")
+    removed = ORIGIN_SIDE_REMOVED | (UNKEYED_OVERRIDES - {h.lower() for h in keyed_headers})
+    kept = [(k, v) for k, v in request.headers if not events.is_disallowed(k) and k.lower() not in removed]
+    headers = [("Host", _origin_host(origin))] + kept
+    headers.append(("X-Forwarded-For", f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip))
+    previous = get_header(request.headers, "via")
+    headers.append(("Via", f"{previous}, {via}" if previous else via))
+    return Request(request.method, request.uri, request.querystring, headers, request.client_ip, request.body, request.http_version)
+
+
+def _from_entry(entry: Entry, now: float, request: Request) -> Response:
+    """A stored response as this request gets it: with its current Age, without a body for HEAD,
+    as 304 when the request's own conditions hold (RFC 9111 §4.3.2), as 206 for one byte range."""
+    age = ("Age", str(int(entry.age(now))))
+    if conditional.not_modified(request.headers, entry.status, entry.headers):
+        return Response(304, "Not Modified", conditional.not_modified_headers(entry.headers) + [age], b"")
+    headers, body = without(entry.headers, "age"), entry.body
+    span = ranges.byte_range(request.headers, entry.headers, len(body)) if entry.status == 200 else None
+    if span is not None:
+        first, last = span
+        return Response(206, "Partial Content", ranges.partial_headers(headers, first, last, len(body)) + [age], b"" if request.method == "HEAD" else body[first : last + 1])
+    return Response(entry.status, entry.reason, headers + [age], b"" if request.method == "HEAD" else body)
+
+
+async def _tee(body: AsyncIterator[bytes], keep: Callable[[bytes], Awaitable[None]], limit: int, done: Callable[[], None]) -> AsyncIterator[bytes]:
+    """Pass a streamed body through, keeping a copy only if it arrives whole and within `limit`;
+    `done` runs however it ends."""
+    try:
+        parts: list[bytes] | None = []
+        size = 0
+        async for chunk in body:
+            if parts is not None:
+                size += len(chunk)
+                if size <= limit:
+                    parts.append(chunk)
+                else:
+                    parts = None
+            yield chunk
         if parts is not None:
-            size += len(chunk)
-            if size <= limit:
-                parts.append(chunk)
-            else:
-                parts = None
-        yield chunk
-    if parts is not None:
-        await keep(b"".join(parts))
+            await keep(b"".join(parts))
+    finally:
+        done()
 
 
 async def _discard(body: Body) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from aiohttp import http_exceptions, http_parser, web, web_protocol
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -104,6 +105,8 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
+    inflight: Counter = field(default_factory=Counter)
 
     @classmethod
     def build(cls, dist: Distribution) -> Node:
@@ -132,6 +135,7 @@ class Node:
             await self.admin.close()
         if self.runner is not None:
             await self.runner.cleanup()
+        await self.pipeline.close()  # background refreshes before the functions and origins they use
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
         await self.pipeline.origins.close()
 
@@ -142,14 +146,27 @@ class Node:
         assert self.metrics is not None
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def drained(self, pipeline: Pipeline) -> None:
+        while self.inflight[pipeline]:
+            await asyncio.sleep(0.05)
+        del self.inflight[pipeline]
+
     async def _handle(self, viewer: web.BaseRequest) -> web.StreamResponse:
+        pipeline = self.pipeline  # the one this request started on, even if a reload swaps it
+        self.inflight[pipeline] += 1
+        try:
+            return await self._serve(pipeline, viewer)
+        finally:
+            self.inflight[pipeline] -= 1
+
+    async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         started = time.perf_counter()
         try:
             request = to_request(viewer)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await self.pipeline.handle(request)
+        outcome = await pipeline.handle(request)
         try:
             return await send(viewer, outcome.response)
         finally:  # a viewer that went away mid-body is still a request served

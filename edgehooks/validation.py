@@ -138,7 +138,7 @@ def _generated_response(event_type: str, result: dict) -> Response:
     if status == 204 and body:
         raise ValidationError("A 204 response cannot have a body.", field="body")
     _check_size(event_type, headers, result.get("body", ""))
-    return Response(status, reason or _phrase(status), cf_to_headers(headers), body)
+    return Response(status, reason or reason_phrase(status), cf_to_headers(headers), body)
 
 
 def _object(result: object) -> dict:
@@ -163,7 +163,7 @@ def _status(value: object) -> int:
     return status
 
 
-def _phrase(status: int) -> str:
+def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:

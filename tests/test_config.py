@@ -232,6 +232,16 @@ ERRORS = [
     (HEAD + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':5: behaviors[0]: the last behavior must be the default one, with path = "*"'),
     (HEAD + DEFAULT + '[[behaviors]]\npath = "/a/*"\norigin = "site"\n', ':6: behaviors[0].path: the default behavior "*" must be the last one; behaviors after it would never match'),
     (HEAD + '[[behaviors]]\npath = "/a"\norigin = "site"\n[[behaviors]]\npath = "/a"\norigin = "site"\n' + DEFAULT, ":9: behaviors[1].path: duplicate path pattern: behaviors[0] already matches it"),
+    # versions and traffic splits (the live h.py is version 1; nothing is published)
+    (HEAD + DEFAULT + "viewer-request = 'f:3'\n", ':8: behaviors[0].viewer-request: unknown version 3 of function "f"; published: none, live code: 1 (`edgehooks publish f` publishes it)'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 50, '9' = 50 } }\n", ':8: behaviors[0].viewer-request.versions.9: unknown version 9 of function "f"; published: none, live code: 1 (`edgehooks publish f` publishes it)'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 50, latest = 40 } }\n", ":8: behaviors[0].viewer-request.versions: the weights add up to 90; they must add up to 100"),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = 101 } }\n", ":8: behaviors[0].viewer-request.versions.1: 101 is out of range: must be between 0 and 100"),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { '1' = '100' } }\n", ':8: behaviors[0].viewer-request.versions.1: expected an integer, got string "100"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = { beta = 100 } }\n", ':8: behaviors[0].viewer-request.versions.beta: a version is a published number such as "3", or "latest"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', versions = 'latest' }\n", ':8: behaviors[0].viewer-request.versions: expected a table of version = weight, such as { "3" = 90, "4" = 10 }, got string "latest"'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f:1', versions = { latest = 100 } }\n", ':8: behaviors[0].viewer-request.versions: the function is already pinned to version 1: give "name:N" or versions, not both'),
+    (HEAD + DEFAULT + "viewer-request = { function = 'f', sticky_cookie = 'id' }\n", ":8: behaviors[0].viewer-request.sticky_cookie: only a split between versions (versions = { ... }) uses a sticky cookie"),
     # the admin listener
     ("[admin]\nlisten = '127.0.0.1:9901'\n" + DEFAULT, ":1: admin.token: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),
     ("[admin]\ntoken = 'x' \ntoken_env = 'T'\n" + DEFAULT, ":3: admin.token_env: give exactly one of token (the token itself) or token_env (the environment variable that holds it)"),

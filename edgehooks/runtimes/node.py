@@ -57,7 +57,7 @@ class NodeRuntime(process.ProcessRuntime):
         return [
             self.prlimit, f"--data={limit}", "--",
             self.node, f"--max-old-space-size={spec.memory_mb}", str(WORKER),
-            str(spec.handler_file), spec.handler_function or "handler", str(in_fd), str(out_fd),
+            str(spec.code or spec.handler_file), spec.handler_function or "handler", str(in_fd), str(out_fd),
         ]  # fmt: skip
 
 

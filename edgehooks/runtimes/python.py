@@ -20,7 +20,7 @@ class PythonRuntime(process.ProcessRuntime):
 
     def command(self, in_fd: int, out_fd: int) -> list[str]:
         spec = self.spec
-        return [sys.executable, "-m", "edgehooks.runtimes.worker", str(spec.handler_file), spec.handler_function or "handler", str(in_fd), str(out_fd)]
+        return [sys.executable, "-m", "edgehooks.runtimes.worker", str(spec.code or spec.handler_file), spec.handler_function or "handler", str(in_fd), str(out_fd)]
 
 
 def lambda_environment(spec: FunctionSpec) -> dict[str, str]:
