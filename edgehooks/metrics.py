@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Mapping
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from .distribution import Distribution
+from .distribution import Behavior, Distribution
 from .errors import ExecutionError, ThrottledError, ValidationError
-from .pipeline import Outcome
+from .pipeline import Outcome, Timing
 from .runtimes import Runtime
 
 # Seconds. Functions run from sub-millisecond (wasm) to the 30 s origin-hook timeout.
@@ -42,14 +42,23 @@ class _Behavior:
         self._results = families["results"]
         self.path = path
         self.responses = {c: families["responses"].labels(path, f"{c}xx") for c in range(1, 6)}
-        self.results: dict[str, Counter] = {}  # by X-Cache word: a small fixed set, bound on first sight
+        self._refreshes = families["refreshes"]
+        # By X-Cache word (and detail): small fixed sets, each bound on first sight.
+        self.results: dict[tuple[str, str], Counter] = {}
+        self.refreshes: dict[str, Counter] = {}
         self.origin = families["origin"].labels(path)
         self.duration = families["request"].labels(path)
 
-    def result(self, word: str) -> Counter:
-        child = self.results.get(word)
+    def result(self, word: str, detail: str | None) -> Counter:
+        child = self.results.get((word, detail or ""))
         if child is None:
-            child = self.results[word] = self._results.labels(self.path, word)
+            child = self.results[(word, detail or "")] = self._results.labels(self.path, word, detail or "")
+        return child
+
+    def refresh(self, word: str) -> Counter:
+        child = self.refreshes.get(word)
+        if child is None:
+            child = self.refreshes[word] = self._refreshes.labels(self.path, word)
         return child
 
 
@@ -65,7 +74,8 @@ class Metrics:
             "errors": Counter("edgehooks_function_errors", "Invocations that failed, by X-Cache kind (503 LambdaExecutionError, 502 LambdaValidationError)", fh + ("kind",), registry=r),
             "duration": Histogram("edgehooks_function_duration_seconds", "Invocation time without the cold start", fh, buckets=FUNCTION_BUCKETS, registry=r),
             "init": Histogram("edgehooks_function_init_duration_seconds", "Cold starts: a new execution environment's init time", fh, buckets=INIT_BUCKETS, registry=r),
-            "results": Counter("edgehooks_cache_results", "Requests by X-Cache outcome (Hit, Miss, RefreshHit, LambdaGeneratedResponse, …)", ("behavior", "result"), registry=r),
+            "results": Counter("edgehooks_cache_results", "Requests by X-Cache outcome (Hit, Miss, RefreshHit, …) and detail (stale, collapsed)", ("behavior", "result", "detail"), registry=r),
+            "refreshes": Counter("edgehooks_cache_background_refreshes", "stale-while-revalidate refreshes no viewer waited for, by outcome", ("behavior", "result"), registry=r),
             "responses": Counter("edgehooks_responses", "Responses to viewers by status class", ("behavior", "status"), registry=r),
             "origin": Histogram("edgehooks_origin_duration_seconds", "Origin fetch time to the response headers", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
             "request": Histogram("edgehooks_request_duration_seconds", "Viewer request time, first byte in to last byte out", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
@@ -96,7 +106,26 @@ class Metrics:
 
     def observe(self, outcome: Outcome, seconds: float) -> None:
         """Count one answered request that took `seconds`."""
-        for run in outcome.timing.hooks:
+        self._runs(outcome.timing)
+        if outcome.behavior is None:
+            return
+        behavior = self._behavior(outcome.behavior.path)
+        behavior.result(outcome.x_cache, outcome.timing.cache).inc()
+        behavior.responses[outcome.response.status // 100].inc()
+        if outcome.timing.origin_ms is not None:
+            behavior.origin.observe(outcome.timing.origin_ms / 1000)
+        behavior.duration.observe(seconds)
+
+    def observe_refresh(self, behavior: Behavior, timing: Timing, x_cache: str) -> None:
+        """Count a background refresh: its hook runs and origin fetch, and how it ended."""
+        self._runs(timing)
+        bound = self._behavior(behavior.path)
+        bound.refresh(x_cache).inc()
+        if timing.origin_ms is not None:
+            bound.origin.observe(timing.origin_ms / 1000)
+
+    def _runs(self, timing: Timing) -> None:
+        for run in timing.hooks:
             function = self._function(run.function, run.hook)
             if run.error == ThrottledError.kind:
                 function.throttles.inc()
@@ -107,14 +136,6 @@ class Metrics:
                 function.init.observe(run.init_ms / 1000)
             if run.error is not None:
                 function.errors[run.error].inc()
-        if outcome.behavior is None:
-            return
-        behavior = self._behavior(outcome.behavior.path)
-        behavior.result(outcome.x_cache).inc()
-        behavior.responses[outcome.response.status // 100].inc()
-        if outcome.timing.origin_ms is not None:
-            behavior.origin.observe(outcome.timing.origin_ms / 1000)
-        behavior.duration.observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -72,6 +72,14 @@ class Timing:
 
     hooks: list[HookRun] = field(default_factory=list)
     origin_ms: float | None = None
+    # What the X-Cache word does not tell: "stale" (a stored response served past its freshness,
+    # which CloudFront still calls a Hit) or "collapsed" (it waited for another request's fetch).
+    cache: str | None = None
+
+    def failed(self, kind: str) -> None:
+        """Mark the last hook run with a FunctionError's kind: the error is its run's, or its result's."""
+        if self.hooks:
+            self.hooks[-1] = self.hooks[-1]._replace(error=kind)
 
 
 @dataclass
@@ -94,6 +102,9 @@ class Pipeline:
         self.clock: Callable[[], float] = time.time
         self.flights = Flights()
         self._background: set[asyncio.Task] = set()
+        # Told of each background refresh (stale-while-revalidate): no viewer waits for it, so
+        # no Outcome carries its hook runs and origin fetch.
+        self.on_refresh: Callable[[Behavior, Timing, str], None] | None = None
 
     async def handle(self, viewer_request: Request) -> Outcome:
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
@@ -103,8 +114,7 @@ class Pipeline:
             response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
-            if timing.hooks:  # the error is the last hook's: its run, or its result's validation
-                timing.hooks[-1] = timing.hooks[-1]._replace(error=e.kind)
+            timing.failed(e.kind)
             response, x_cache = error_response(e.status, e.cause, ctx.request_id), e.kind
         except OriginError as e:
             log.warning("%s origin error: %s", ctx.request_id, e)
@@ -147,11 +157,12 @@ class Pipeline:
         key = cache_key(behavior.cache, request)
         wanted = freshness.request_directives(request.headers)
         entry = await self._lookup(key, request)
-        answer = self._reused(behavior, ctx, request, key, entry, wanted)
+        answer = self._reused(behavior, ctx, request, key, entry, wanted, timing)
         if answer is None and await self.flights.wait(key, self.dist.origins[behavior.origin].read_timeout):
             # Another request was fetching this key: what it stored may serve this one too.
+            timing.cache = "collapsed"
             entry = await self._lookup(key, request)
-            answer = self._reused(behavior, ctx, request, key, entry, wanted)
+            answer = self._reused(behavior, ctx, request, key, entry, wanted, timing)
         if answer is not None:
             return answer
         if "only-if-cached" in wanted:
@@ -161,7 +172,7 @@ class Pipeline:
         return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, wanted)
 
     def _reused(
-        self, behavior: Behavior, ctx: EventContext, request: Request, key: str, entry: Entry | None, wanted: dict
+        self, behavior: Behavior, ctx: EventContext, request: Request, key: str, entry: Entry | None, wanted: dict, timing: Timing
     ) -> tuple[Response, str] | None:
         """The stored answer when it may be used without asking the origin first."""
         if entry is None:
@@ -170,9 +181,13 @@ class Pipeline:
         use = freshness.reuse(entry, now, wanted)
         if use == freshness.VALIDATE:
             return None
+        if use == freshness.FRESH:
+            return _from_entry(entry, now, request), "Hit"
         if use == freshness.REFRESH and not self.flights.busy(key):
             landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
-            self._in_background(self._validated_or_fetched(behavior, ctx, request, Timing(), key, entry, wanted, landed=landed))
+            refresh = Timing()
+            self._in_background(behavior, refresh, self._validated_or_fetched(behavior, ctx, request, refresh, key, entry, wanted, landed=landed))
+        timing.cache = "stale"
         return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
 
     async def _validated_or_fetched(
@@ -204,12 +219,14 @@ class Pipeline:
             except OriginError as e:
                 if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
                     log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
+                    timing.cache = "stale"
                     return _from_entry(entry, self.clock(), request), "Hit"
                 if entry is not None and entry.no_stale:
                     raise OriginError(504, f"{e}; the stored response must not be served stale") from e
                 raise
             if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock(), wanted):
                 await _discard(response.body)
+                timing.cache = "stale"
                 return _from_entry(entry, self.clock(), request), "Hit"
             if validating and response.status == 304:
                 await _discard(response.body)
@@ -376,13 +393,20 @@ class Pipeline:
             if behavior.cache.enabled:
                 await self.store.delete(cache_key(behavior.cache, replace(request, uri=path, querystring=query)))
 
-    def _in_background(self, work: Awaitable) -> None:
+    def _in_background(self, behavior: Behavior, timing: Timing, work: Awaitable) -> None:
         async def run() -> None:
+            x_cache = "Error"
             try:
-                response, _ = await work
+                response, x_cache = await work
                 await _discard(response.body)
+            except FunctionError as e:
+                x_cache = e.kind
+                timing.failed(e.kind)
+                log.warning("background refresh failed: %s", e)
             except Exception as e:  # a failed refresh leaves the stale entry; the next request retries
                 log.warning("background refresh failed: %s", e)
+            if self.on_refresh is not None:
+                self.on_refresh(behavior, timing, x_cache)
 
         task = asyncio.create_task(run())
         self._background.add(task)

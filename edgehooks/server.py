@@ -116,6 +116,7 @@ class Node:
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
             node.metrics = Metrics(dist, lambda: node.pipeline.functions)
+            pipeline.on_refresh = node.metrics.observe_refresh
             node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 

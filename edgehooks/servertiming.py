@@ -5,7 +5,8 @@
 
 A hook point's `dur` is what its function added to the request without the cold start; a cold
 start is its own `<hook point>-init` entry, so developer tools show it as a separate bar and
-`edgehooks bench` can count cold starts. `desc` names the function (or the X-Cache word).
+`edgehooks bench` can count cold starts. `desc` names the function, or for `cache` gives the
+X-Cache word with what it does not tell in brackets: "Hit (stale)", "Miss (collapsed)".
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def header(timing: Timing, x_cache: str) -> str:
         if run.init_ms is not None:
             parts.append(f"{run.hook}{INIT_SUFFIX};dur={run.init_ms:.2f};desc={_quoted(run.function)}")
         parts.append(f"{run.hook};dur={run.ms:.2f};desc={_quoted(run.function)}")
-    parts.append(f"cache;desc={_quoted(x_cache)}")
+    parts.append(f"cache;desc={_quoted(f'{x_cache} ({timing.cache})' if timing.cache else x_cache)}")
     if timing.origin_ms is not None:
         parts.append(f"origin;dur={timing.origin_ms:.2f}")
     return ", ".join(parts)

@@ -12,6 +12,7 @@ import textwrap
 
 import httpx
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from edgehooks import servertiming
@@ -125,15 +126,54 @@ async def test_metrics_count_what_real_traffic_did(edgehooks, origin):
     assert _value(after, "edgehooks_function_invocations_total", function="stamp", hook="viewer-response") == 2
 
     cached, default = {"behavior": "/cached/*"}, {"behavior": "*"}
-    assert _value(after, "edgehooks_cache_results_total", **cached, result="Miss") == 1
-    assert _value(after, "edgehooks_cache_results_total", **cached, result="Hit") == 2
-    assert _value(after, "edgehooks_cache_results_total", **default, result="LambdaLimitExceeded") == 3
+    assert _value(after, "edgehooks_cache_results_total", **cached, result="Miss", detail="") == 1
+    assert _value(after, "edgehooks_cache_results_total", **cached, result="Hit", detail="") == 2
+    assert _value(after, "edgehooks_cache_results_total", **default, result="LambdaLimitExceeded", detail="") == 3
     assert _value(after, "edgehooks_origin_duration_seconds_count", **cached) == 1
     assert _value(after, "edgehooks_origin_duration_seconds_count", **default) == 2  # /x and /slow
     assert _value(after, "edgehooks_responses_total", **cached, status="2xx") == 3
     assert _value(after, "edgehooks_responses_total", **default, status="5xx") == 5  # 503 ×4, 502 ×1
     assert _value(after, "edgehooks_responses_total", **default, status="2xx") == 2
     assert _value(after, "edgehooks_request_duration_seconds_count", **default) == 7
+
+
+async def test_stale_collapsed_and_background_refreshes_are_told_apart(edgehooks, origin):
+    """X-Cache says Hit for a stale copy, as CloudFront does; metrics and Server-Timing say more."""
+    proxy = await edgehooks(CONFIG.format(origin=origin.url, token=TOKEN, server_timing="true"), HANDLERS)
+    release = asyncio.Event()
+
+    async def slow(request):
+        await release.wait()
+        return web.Response(text="x", headers={"Cache-Control": "max-age=60, stale-while-revalidate=600"})
+
+    origin.route("/cached/slow", slow)
+    first = asyncio.create_task(proxy.get("/cached/slow"))
+    while not origin.hits("/cached/slow"):
+        await asyncio.sleep(0.01)
+    second = asyncio.create_task(proxy.get("/cached/slow"))  # waits for the first one's fetch
+    while sum(proxy.node.inflight.values()) < 2:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # from its cache lookup to the wait: no I/O, a few turns of the loop
+    release.set()
+    cache_entries = [[m.desc for m in servertiming.parse((await r).headers["server-timing"]) if m.name == "cache"] for r in (first, second)]
+    assert cache_entries == [["Miss"], ["Hit (collapsed)"]]
+
+    real = proxy.node.pipeline.clock
+    proxy.node.pipeline.clock = lambda: real() + 120  # past max-age, within stale-while-revalidate
+    stale = await proxy.get("/cached/slow")
+    assert stale.headers["x-cache"] == "Hit from edgehooks"
+    assert 'cache;desc="Hit (stale)"' in stale.headers["server-timing"]
+    while origin.hits("/cached/slow") < 2 or proxy.node.pipeline._background:
+        await asyncio.sleep(0.01)
+
+    metrics = await _metrics(proxy)
+    cached = {"behavior": "/cached/*"}
+    assert _value(metrics, "edgehooks_cache_results_total", **cached, result="Hit", detail="collapsed") == 1
+    assert _value(metrics, "edgehooks_cache_results_total", **cached, result="Hit", detail="stale") == 1
+    assert _value(metrics, "edgehooks_cache_background_refreshes_total", **cached, result="Miss") == 1
+    # origin-response ran for the first fetch and for the background refresh, which no viewer waited for.
+    assert _value(metrics, "edgehooks_function_invocations_total", function="stamp", hook="origin-response") == 2
+    assert _value(metrics, "edgehooks_origin_duration_seconds_count", **cached) == 2
 
 
 async def test_metrics_need_the_admin_token(edgehooks, origin):
