@@ -261,8 +261,10 @@ class Pipeline:
             origin_request, origin = answer
 
         started = time.perf_counter()
-        response = await self.origins.fetch(origin, _on_the_wire(origin_request, origin, ctx.request_id))
-        timing.origin_ms = (time.perf_counter() - started) * 1000
+        try:
+            response = await self.origins.fetch(origin, _on_the_wire(origin_request, origin, ctx.request_id))
+        finally:  # a failed fetch took time too: a timeout is what the origin histogram is for
+            timing.origin_ms = (time.perf_counter() - started) * 1000
 
         hook = behavior.hooks.get("origin-response")
         if hook:

@@ -201,6 +201,13 @@ async def test_server_timing_names_each_hook_the_cache_and_the_origin(edgehooks,
     assert [(m.name, m.desc) for m in failed] == [("viewer-request", "tag"), ("cache", "LambdaExecutionError")]
 
 
+async def test_server_timing_times_a_failed_origin_fetch_too(edgehooks, unused_tcp_port):
+    proxy = await edgehooks(CONFIG.format(origin=f"http://127.0.0.1:{unused_tcp_port}", token=TOKEN, server_timing="true"), HANDLERS)
+    refused = await proxy.get("/cached/x")
+    assert refused.status_code == 502
+    assert [(m.name, m.desc) for m in servertiming.parse(refused.headers["server-timing"])] == [("cache", "Error"), ("origin", None)]
+
+
 async def test_server_timing_is_off_unless_configured(edgehooks, origin):
     proxy = await edgehooks(CONFIG.format(origin=origin.url, token=TOKEN, server_timing="false"), HANDLERS)
     assert "server-timing" not in (await proxy.get("/x")).headers
