@@ -53,8 +53,10 @@ def default_config_path() -> Path:
     return Path(__file__).parent.parent / "config" / "edgehooks.toml"
 
 
-def load(path: str | Path, numbering: versions.Numbering | None = None) -> Distribution:
-    """`numbering`: a reloading process passes the same one each time, so new code gets a new number."""
+def load(path: str | Path, numbering: versions.Numbering | None = None, *, origin_from_request: bool = False) -> Distribution:
+    """`numbering`: a reloading process passes the same one each time, so new code gets a new number.
+    With `origin_from_request` (`edgehooks intercept`) each request goes to the site it was
+    addressed to, so behaviors may leave out `origin`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -66,7 +68,7 @@ def load(path: str | Path, numbering: versions.Numbering | None = None) -> Distr
         raise _syntax_error(path, e) from None
     at = _At(_Doc(path, path.resolve().parent, _key_lines(text)), "")
     dist = _distribution(doc, at, path.resolve())
-    _check_references(dist, at)
+    _check_references(dist, at, origin_from_request)
     _apply_hook_limits(dist, at)
     _check_handlers(dist, at)  # before numbering: code that does not load gets no version number
     _resolve_versions(dist, at, numbering or versions.Numbering())
@@ -548,7 +550,7 @@ def _behaviors(value: Any, at: _At) -> list[Behavior]:
 
 
 def _behavior(value: Any, at: _At, index: int) -> Behavior:
-    fields = _fields(value, at, BEHAVIOR, required=("path", "origin"))
+    fields = _fields(value, at, BEHAVIOR, required=("path",))  # origin: see _check_references
     hooks = {hook: fields.pop(hook) for hook in HOOK_POINTS if hook in fields}
     return Behavior(**fields, hooks=hooks, index=index, where=at.where)
 
@@ -595,10 +597,13 @@ def _check_default_behavior(behaviors: list[Behavior], at: _At) -> None:
         raise (at / "behaviors")[behaviors[-1].index].error('the last behavior must be the default one, with path = "*"')
 
 
-def _check_references(dist: Distribution, at: _At) -> None:
+def _check_references(dist: Distribution, at: _At, origin_from_request: bool) -> None:
     for b in dist.behaviors:
         behavior_at = (at / "behaviors")[b.index]
-        if b.origin not in dist.origins:
+        if b.origin is None:
+            if not origin_from_request:
+                raise (behavior_at / "origin").error("missing required key")
+        elif b.origin not in dist.origins:
             raise (behavior_at / "origin").error(f"unknown origin {json.dumps(b.origin)}; {_defined('origins', dist.origins, b.origin)}")
         for binding in b.hooks.values():
             if binding.function not in dist.functions:

@@ -93,7 +93,7 @@ class CachePolicy:
 @dataclass
 class Behavior:
     path: str  # CloudFront path pattern
-    origin: str
+    origin: str | None = None  # None only when the front end supplies each request's origin (intercept)
     hooks: dict[str, HookBinding] = field(default_factory=dict)
     cache: CachePolicy = field(default_factory=CachePolicy)
     index: int = 0

@@ -78,7 +78,7 @@ class Metrics:
             "refreshes": Counter("edgehooks_cache_background_refreshes", "stale-while-revalidate refreshes no viewer waited for, by outcome", ("behavior", "result"), registry=r),
             "responses": Counter("edgehooks_responses", "Responses to viewers by status class", ("behavior", "status"), registry=r),
             "origin": Histogram("edgehooks_origin_duration_seconds", "Origin fetch time to the response headers", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
-            "request": Histogram("edgehooks_request_duration_seconds", "Viewer request time, first byte in to last byte out", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
+            "request": Histogram("edgehooks_request_duration_seconds", "Viewer request time in the proxy, to the response's headers (a streamed body may still be flowing)", ("behavior",), buckets=REQUEST_BUCKETS, registry=r),
         }  # fmt: skip
         self._families = families
         # Bound up front for the distribution as loaded; a function or behavior that appears

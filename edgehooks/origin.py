@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import mimetypes
 import os
+import ssl
 from collections.abc import AsyncIterator
 from email.utils import formatdate
 from pathlib import Path
@@ -36,14 +37,22 @@ class OriginError(Exception):
         self.status = status
 
 
+def read_timeout(origin: dict) -> float:
+    """How long an origin may take to answer (its event object's readTimeout; CloudFront's 30 s default)."""
+    return float(next(iter(origin.values())).get("readTimeout", 30))
+
+
 class Origins:
-    def __init__(self, specs: dict[str, OriginSpec]):
+    def __init__(self, specs: dict[str, OriginSpec], tls: ssl.SSLContext | bool = True):
+        """`tls` is how HTTPS origins are verified: True for the system's CAs, a context that
+        trusts other CAs, or False for none (a forward proxy mirrors its upstream trust options)."""
+        self._tls = tls
         self._folders = {f"{_s3_domain(s)}": s.path for s in specs.values() if s.path is not None}
         self._connect_timeout = {_custom_target(s): s.connect_timeout for s in specs.values() if s.url}
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=5, enable_cleanup_closed=True)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=5, enable_cleanup_closed=True, ssl=self._tls)
         # The bytes must reach the viewer as the origin sent them: no decompression, no
         # client-added headers, no cookie jar.
         self._session = aiohttp.ClientSession(
@@ -71,7 +80,7 @@ class Origins:
         url = target + custom.get("path", "") + request.target
         timeout = aiohttp.ClientTimeout(
             sock_connect=self._connect_timeout.get(target, 10.0),
-            sock_read=float(custom.get("readTimeout", 30)),
+            sock_read=read_timeout({"custom": custom}),
         )
         body = request.body if request.body != b"" else None
         try:

@@ -38,7 +38,7 @@ from .distribution import Behavior, Distribution, HookBinding
 from .errors import FunctionError
 from .events import EventContext
 from .messages import Body, Headers, Request, Response, get_header, read_body, strip_hop_by_hop, without
-from .origin import OriginError, Origins
+from .origin import OriginError, Origins, read_timeout
 from .runtimes import Runtime
 
 log = logging.getLogger("edgehooks.pipeline")
@@ -106,12 +106,15 @@ class Pipeline:
         # no Outcome carries its hook runs and origin fetch.
         self.on_refresh: Callable[[Behavior, Timing, str], None] | None = None
 
-    async def handle(self, viewer_request: Request) -> Outcome:
+    async def handle(self, viewer_request: Request, origin: dict | None = None) -> Outcome:
+        """`origin` (an event's origin object) replaces the behavior's: a forward proxy's front end
+        passes the site the viewer asked for."""
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
         ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, new_request_id())
         timing = Timing()
         try:
-            response, x_cache = await self._serve(behavior, ctx, viewer_request, timing)
+            origin = origin or self._origin_objects[behavior.origin]
+            response, x_cache = await self._serve(behavior, ctx, viewer_request, origin, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
             timing.failed(e.kind)
@@ -128,7 +131,7 @@ class Pipeline:
             response.headers.append(("Server-Timing", servertiming.header(timing, x_cache)))
         return Outcome(response, x_cache, ctx.request_id, timing, behavior)
 
-    async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+    async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
         hook = behavior.hooks.get("viewer-request")
         if hook:
             answer = await self._request_hook("viewer-request", hook, ctx, request, None, timing)
@@ -140,39 +143,41 @@ class Pipeline:
             # After viewer-request, before the cache key, as CloudFront applies DefaultRootObject.
             request.uri = "/" + root.lstrip("/")
 
-        response, x_cache = await self._cached_or_fetched(behavior, ctx, request, timing)
+        response, x_cache = await self._cached_or_fetched(behavior, ctx, request, origin, timing)
 
         hook = behavior.hooks.get("viewer-response")
         if hook and response.status < 400:
             response = await self._response_hook("viewer-response", hook, ctx, request, response, None, timing)
         return response, x_cache
 
-    async def _cached_or_fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+    async def _cached_or_fetched(
+        self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing
+    ) -> tuple[Response, str]:
         if request.method not in ("GET", "HEAD"):
-            response, x_cache = await self._fetched(behavior, ctx, request, timing)
+            response, x_cache = await self._fetched(behavior, ctx, request, origin, timing)
             await self._invalidate(request, response)
             return response, x_cache
         if not behavior.cache.enabled:
-            return await self._fetched(behavior, ctx, request, timing)
+            return await self._fetched(behavior, ctx, request, origin, timing)
         key = cache_key(behavior.cache, request)
         wanted = freshness.request_directives(request.headers)
         entry = await self._lookup(key, request)
-        answer = self._reused(behavior, ctx, request, key, entry, wanted, timing)
-        if answer is None and await self.flights.wait(key, self.dist.origins[behavior.origin].read_timeout):
+        answer = self._reused(behavior, ctx, request, origin, key, entry, wanted, timing)
+        if answer is None and await self.flights.wait(key, read_timeout(origin)):
             # Another request was fetching this key: what it stored may serve this one too.
             timing.cache = "collapsed"
             entry = await self._lookup(key, request)
-            answer = self._reused(behavior, ctx, request, key, entry, wanted, timing)
+            answer = self._reused(behavior, ctx, request, origin, key, entry, wanted, timing)
         if answer is not None:
             return answer
         if "only-if-cached" in wanted:
             return error_response(504, "Nothing stored for an only-if-cached request.", ctx.request_id), "Error"
         if request.method == "HEAD":
-            return await self._head(behavior, ctx, request, timing, key, entry)
-        return await self._validated_or_fetched(behavior, ctx, request, timing, key, entry, wanted)
+            return await self._head(behavior, ctx, request, origin, timing, key, entry)
+        return await self._validated_or_fetched(behavior, ctx, request, origin, timing, key, entry, wanted)
 
     def _reused(
-        self, behavior: Behavior, ctx: EventContext, request: Request, key: str, entry: Entry | None, wanted: dict, timing: Timing
+        self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, key: str, entry: Entry | None, wanted: dict, timing: Timing
     ) -> tuple[Response, str] | None:
         """The stored answer when it may be used without asking the origin first."""
         if entry is None:
@@ -186,7 +191,7 @@ class Pipeline:
         if use == freshness.REFRESH and not self.flights.busy(key):
             landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
             refresh = Timing()
-            self._in_background(behavior, refresh, self._validated_or_fetched(behavior, ctx, request, refresh, key, entry, wanted, landed=landed))
+            self._in_background(behavior, refresh, self._validated_or_fetched(behavior, ctx, request, origin, refresh, key, entry, wanted, landed=landed))
         timing.cache = "stale"
         return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
 
@@ -195,6 +200,7 @@ class Pipeline:
         behavior: Behavior,
         ctx: EventContext,
         request: Request,
+        origin: dict,
         timing: Timing,
         key: str,
         entry: Entry | None,
@@ -215,7 +221,7 @@ class Pipeline:
                 asked = request
             sent = self.clock()
             try:
-                response, x_cache = await self._fetched(behavior, ctx, asked, timing)
+                response, x_cache = await self._fetched(behavior, ctx, asked, origin, timing)
             except OriginError as e:
                 if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
                     log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
@@ -234,25 +240,27 @@ class Pipeline:
                     return await self._freshened(behavior, request, key, entry, response, sent), "RefreshHit"
                 # §4.3.4: the 304 is about another representation: ask again as the viewer asked.
                 sent = self.clock()
-                response, x_cache = await self._fetched(behavior, ctx, request, timing)
+                response, x_cache = await self._fetched(behavior, ctx, request, origin, timing)
             handed_over = True
             return await self._store("no-store" not in wanted, key, behavior, request, response, sent, landed), x_cache
         finally:
             if not handed_over:
                 landed()
 
-    async def _head(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing, key: str, entry: Entry | None) -> tuple[Response, str]:
+    async def _head(
+        self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing, key: str, entry: Entry | None
+    ) -> tuple[Response, str]:
         """A HEAD goes through; when its answer describes the stored response, it freshens that
         response as a 304 would (RFC 9111 §4.3.5). It has no body to store."""
         sent = self.clock()
-        response, x_cache = await self._fetched(behavior, ctx, request, timing)
+        response, x_cache = await self._fetched(behavior, ctx, request, origin, timing)
         if entry is not None and response.status == entry.status and conditional.same_representation(entry.headers, len(entry.body), response.headers):
             await self._freshened(behavior, request, key, entry, response, sent)
         return response, x_cache
 
-    async def _fetched(self, behavior: Behavior, ctx: EventContext, request: Request, timing: Timing) -> tuple[Response, str]:
+    async def _fetched(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
         """origin-request, the origin, origin-response: what the cache would store."""
-        origin_request, origin = self._origin_facing(behavior, request)
+        origin_request = origin_facing(request, origin, self.via, behavior.cache.headers)
         hook = behavior.hooks.get("origin-request")
         if hook:
             answer = await self._request_hook("origin-request", hook, ctx, origin_request, origin, timing)
@@ -270,10 +278,6 @@ class Pipeline:
         if hook:
             response = await self._response_hook("origin-response", hook, ctx, origin_request, response, origin, timing)
         return response, "Miss"
-
-    def _origin_facing(self, behavior: Behavior, request: Request) -> tuple[Request, dict]:
-        origin = self._origin_objects[behavior.origin]
-        return origin_facing(request, origin, self.via, behavior.cache.headers), origin
 
     async def _request_hook(
         self, event_type: str, hook: HookBinding, ctx: EventContext, request: Request, origin: dict | None, timing: Timing

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,17 +55,26 @@ web_protocol.HttpRequestParser = ViewerParser  # type: ignore[misc]
 class _ViewerConnection(web_protocol.RequestHandler):
     """aiohttp's connection handler with a deadline for each request's headers.
 
-    aiohttp closes idle connections but not one that trickles header lines forever (slowloris);
-    a viewer gets `header_timeout` seconds from its first byte of a request to the end of its headers.
+    aiohttp closes idle keep-alive connections but not one that trickles header lines forever
+    (slowloris) nor a new one that never sends a byte (a flood of those exhausts descriptors): a
+    viewer gets `header_timeout` seconds from connecting, and from the first byte of each later
+    request, to the end of that request's headers.
     """
 
     header_timeout = 10.0
     _deadline: asyncio.TimerHandle | None = None
 
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and not self._request_in_progress:
-            self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+            self._start_deadline()
         super().data_received(data)
+
+    def _start_deadline(self) -> None:
+        self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
 
     async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
         self._cancel_deadline()
@@ -96,7 +106,11 @@ class _Server(web.Server):
 
 @dataclass
 class Node:
-    """One serving edgehooks: its pipeline and the resources behind it."""
+    """One serving edgehooks: its pipeline and the resources behind it.
+
+    A front end other than the aiohttp listener (the mitmproxy addon) uses `open`, `answer` and
+    `close`, so what `answer` adds to a request (the access log, …) is the same in both.
+    """
 
     dist: Distribution
     pipeline: Pipeline
@@ -109,9 +123,9 @@ class Node:
     inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True) -> Node:
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins))
+        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins, origin_tls))
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
@@ -120,15 +134,19 @@ class Node:
             node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
-    async def start(self, listen: str | None = None) -> str:
+    async def open(self) -> None:
+        """Start what the pipeline needs: the origin client, the functions, the admin listener."""
         await self.pipeline.origins.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
+        if self.admin is not None:
+            await self.admin.start()
+
+    async def start(self, listen: str | None = None) -> str:
+        await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
         self.url = await bind(self.runner, listen or self.dist.server.listen)
-        if self.admin is not None:
-            await self.admin.start()
         return self.url
 
     async def close(self) -> None:
@@ -161,17 +179,20 @@ class Node:
             self.inflight[pipeline] -= 1
 
     async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
-        started = time.perf_counter()
         try:
             request = to_request(viewer)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
-        outcome = await pipeline.handle(request)
-        try:
-            return await send(viewer, outcome.response)
-        finally:  # a viewer that went away mid-body is still a request served
-            self._record(request, outcome, time.perf_counter() - started)
+        return await send(viewer, await self.answer(request, pipeline=pipeline))
+
+    async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:
+        """One viewer request through `pipeline` (default: the current one), logged and counted;
+        `origin` as in `Pipeline.handle`."""
+        started = time.perf_counter()
+        outcome = await (pipeline or self.pipeline).handle(request, origin)
+        self._record(request, outcome, time.perf_counter() - started)
+        return outcome.response
 
     def _record(self, request: Request, outcome: Outcome, seconds: float) -> None:
         if self.metrics is not None:

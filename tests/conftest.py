@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ssl
 import textwrap
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,6 +37,13 @@ class Origin:
 
 @pytest.fixture
 async def origin():
+    async with serve_origin() as state:
+        yield state
+
+
+@contextlib.asynccontextmanager
+async def serve_origin(tls: ssl.SSLContext | None = None):
+    """An `Origin` on a real port for the block; HTTPS with `tls`."""
     state = Origin()
 
     async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
@@ -49,12 +58,14 @@ async def origin():
 
     runner = web.ServerRunner(web.Server(dispatch))
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    try:
+        yield state
+    finally:
+        await runner.cleanup()
 
 
 @dataclass

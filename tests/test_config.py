@@ -360,3 +360,14 @@ def test_key_lines():
         "arr[1].items": 25, "arr[1].items[0]": 25, "arr[1].items[0].z": 26,
         "arr[1].items[1]": 27, "arr[1].items[1].z": 28,
     }
+
+
+def test_origin_may_come_from_the_request(tmp_path):
+    """`edgehooks intercept` sends each request to the site it was addressed to: behaviors need no origin."""
+    path = write(tmp_path, '[[behaviors]]\npath = "/a/*"\n[[behaviors]]\npath = "*"\n')
+    assert [b.origin for b in load(path, origin_from_request=True).behaviors] == [None, None]
+    with pytest.raises(ConfigError, match=r":1: behaviors\[0\].origin: missing required key"):
+        load(path)
+    typo = write(tmp_path, '[origins.site]\nurl = "http://h"\n[[behaviors]]\npath = "*"\norigin = "sight"\n')
+    with pytest.raises(ConfigError, match=r':5: behaviors\[0\].origin: unknown origin "sight"'):
+        load(typo, origin_from_request=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -136,3 +137,20 @@ async def test_a_target_the_url_parser_chokes_on_is_a_400_not_a_dropped_connecti
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] == b"400", answer[:200]
     assert origin.received == []
     assert not [r for r in caplog.records if "Fatal error" in r.getMessage()]
+
+
+async def test_a_flood_of_silent_connections_is_closed_and_others_are_still_served(edgehooks, origin):
+    # A connection that never sends a byte held a socket forever: the header deadline only
+    # started with the first byte, so silent connections could exhaust the proxy's descriptors.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    proxy.node.header_timeout = 0.5  # read by connections accepted from now on
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    silent = [await asyncio.open_connection(host, int(port)) for _ in range(200)]
+    async with httpx.AsyncClient(base_url=proxy.url) as client:
+        assert (await client.get("/during-the-flood")).status_code == 200
+    closed = await asyncio.gather(*(asyncio.wait_for(reader.read(), 5) for reader, _ in silent))
+    assert closed == [b""] * len(silent)  # each closed by the proxy, without an answer
+    for _, writer in silent:
+        writer.close()
