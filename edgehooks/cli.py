@@ -9,7 +9,7 @@ from pathlib import Path
 from . import logs
 
 # Each module has `register(subparsers)`, which adds its parser and sets `run(args) -> exit code`.
-COMMANDS = ("serve", "intercept", "check", "events", "invoke", "publish", "bench")
+COMMANDS = ("serve", "intercept", "check", "events", "invoke", "publish", "invalidate", "bench")
 
 
 def main(argv: list[str] | None = None) -> int:

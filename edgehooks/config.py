@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from . import runtimes, versions
 from .distribution import (
@@ -286,7 +286,7 @@ def _seconds(lo: float, hi: float | None = None, *, above: bool = False) -> Pars
         _expect(value, (str, int, float), 'a duration such as "5s" or a number of seconds')
         seconds = parse_duration(value)
         if seconds < lo or above and seconds == lo or hi is not None and seconds > hi:
-            bounds = f"more than {lo:g}s" if above else _bounds(lo, hi, "s")
+            bounds = f"more than {lo:g}s{f' and at most {hi:g}s' if hi is not None else ''}" if above else _bounds(lo, hi, "s")
             raise ValueError(f"{json.dumps(value)} is out of range: must be {bounds}")
         return seconds
 
@@ -310,17 +310,36 @@ def _listen(value: Any, at: _At) -> str:
     return value
 
 
-def _url(value: Any, at: _At) -> str:
-    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+def _split_url(value: str) -> SplitResult:
     url = urlsplit(value)
     try:
         url.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise ValueError(f"{json.dumps(value)} has an invalid port") from None
+    return url
+
+
+def _url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a URL such as "http://127.0.0.1:9000"')
+    url = _split_url(value)
     if url.scheme not in ("http", "https") or not url.hostname:
         raise ValueError(f'{json.dumps(value)} is not an origin URL: expected "http(s)://host[:port][/path]"')
     if url.query or url.fragment or value.endswith(("?", "#")):
         raise ValueError(f"{json.dumps(value)} has a query or fragment; an origin URL may only have a path prefix")
+    return value
+
+
+def _redis_url(value: Any, at: _At) -> str:
+    _expect(value, (str,), 'a Redis URL such as "redis://127.0.0.1:6379/0"')
+    url = _split_url(value)
+    if url.scheme == "unix":
+        if not url.path:
+            raise ValueError(f'{json.dumps(value)} names no socket: expected "unix:///path/to/redis.sock"')
+        return value
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise ValueError(f'{json.dumps(value)} is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"')
+    if url.path.strip("/") and not url.path.strip("/").isdigit():
+        raise ValueError(f"{json.dumps(value)} has database {json.dumps(url.path.strip('/'))}; a database is a number, as in /0")
     return value
 
 
@@ -415,7 +434,7 @@ def _named(parse: Callable[[str, Any, _At], Any]) -> Parser:
 
 SERVER = {"listen": _listen, "domain_name": _string, "distribution_id": _string, "server_timing": _boolean, "default_root_object": _string}
 
-CACHE = {"max_size": _size, "max_object_size": _size}
+CACHE = {"max_size": _size, "max_object_size": _size, "redis": _redis_url, "redis_prefix": _string, "redis_timeout": _seconds(0, 10, above=True)}
 
 ADMIN = {"listen": _listen, "token": _string, "token_env": _string}
 

@@ -113,6 +113,9 @@ class ServerSettings:
 class CacheSettings:
     max_size: int = 256 * 1024 * 1024  # bytes held by the in-memory tier
     max_object_size: int = 20 * 1024 * 1024  # larger responses stream through uncached
+    redis: str | None = None  # "redis://host:port/db": the tier shared by every node of the distribution
+    redis_prefix: str = "edgehooks"  # keys are <redis_prefix>:<distribution_id>:..., so distributions can share a Redis
+    redis_timeout: float = 0.25  # seconds any Redis call may take before the node serves without it
 
 
 @dataclass

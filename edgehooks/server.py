@@ -10,6 +10,7 @@ import logging
 import ssl
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import http_exceptions, http_parser, web, web_protocol
@@ -17,8 +18,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import runtimes
 from .admin import Admin
-from .cache import MemoryStore
+from .cache import build_store
 from .distribution import Distribution
+from .invalidations import Invalidations
 from .listen import bind
 from .metrics import Metrics
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
@@ -119,34 +121,39 @@ class Node:
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
+    body_timeout: float = 60.0  # most seconds between two pieces of a request body (nginx's client_body_timeout)
     # Requests being served per pipeline: a reload closes the old one's runtimes once it has none.
     inflight: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True) -> Node:
+    def build(cls, dist: Distribution, origin_tls: ssl.SSLContext | bool = True, *, admin: bool = True) -> Node:
+        """`admin=False` for a `--workers` process: its parent owns the admin listener."""
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
-        pipeline = Pipeline(dist, functions, MemoryStore(dist.cache.max_size), Origins(dist.origins, origin_tls))
-        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin else None)
+        pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
+        node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
+            Invalidations(node.invalidate).add_routes(node.admin)
             node.metrics = Metrics(dist, lambda: node.pipeline.functions)
             pipeline.on_refresh = node.metrics.observe_refresh
             node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
     async def open(self) -> None:
-        """Start what the pipeline needs: the origin client, the functions, the admin listener."""
+        """Start what the pipeline needs: the origin client, the cache tiers, the functions, the admin listener."""
         await self.pipeline.origins.start()
+        await self.pipeline.store.start()
         await asyncio.gather(*(f.start() for f in self.pipeline.functions.values()))
         if self.admin is not None:
             await self.admin.start()
 
-    async def start(self, listen: str | None = None) -> str:
+    async def start(self, listen: str | None = None, *, reuse_port: bool = False) -> str:
+        """Serve; `reuse_port` lets several processes share the port (SO_REUSEPORT, `--workers`)."""
         await self.open()
         server = _Server(self._handle, header_timeout=self.header_timeout, access_log=None)
         self.runner = web.ServerRunner(server)
         await self.runner.setup()
-        self.url = await bind(self.runner, listen or self.dist.server.listen)
+        self.url = await bind(self.runner, listen or self.dist.server.listen, reuse_port=reuse_port)
         return self.url
 
     async def close(self) -> None:
@@ -156,7 +163,12 @@ class Node:
             await self.runner.cleanup()
         await self.pipeline.close()  # background refreshes before the functions and origins they use
         await asyncio.gather(*(f.close() for f in self.pipeline.functions.values()))
+        await self.pipeline.store.close()
         await self.pipeline.origins.close()
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Drop what the normalized CloudFront paths cover, from this node and every node sharing its cache."""
+        await self.pipeline.store.invalidate(paths)
 
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
@@ -180,7 +192,7 @@ class Node:
 
     async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse:
         try:
-            request = to_request(viewer)
+            request = to_request(viewer, self.body_timeout)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
             return await send(viewer, error_response(400, "Bad request.", new_request_id()))
@@ -205,16 +217,34 @@ class Node:
             access_log.info('%(client)s "%(method)s %(target)s" %(status)s %(result)s %(request_id)s %(duration_ms).2fms', fields, extra={"fields": fields})
 
 
-def to_request(viewer: web.BaseRequest) -> Request:
+def to_request(viewer: web.BaseRequest, body_timeout: float) -> Request:
     path, query, authority = split_target(viewer.raw_path)
     headers = strip_hop_by_hop([(k.decode("latin-1"), v.decode("utf-8", "replace")) for k, v in viewer.raw_headers])
     if authority is not None:
         # An absolute-form target names the host; its Host header is to be ignored (RFC 9112 §3.2.2).
         headers = [("Host", authority)] + without(headers, "host")
-    body = viewer.content.iter_chunked(64 * 1024) if viewer.body_exists else b""
+    body = _paced(viewer, body_timeout) if viewer.body_exists else b""
     peer = viewer.transport.get_extra_info("peername") if viewer.transport else None
     version = f"{viewer.version.major}.{viewer.version.minor}"
     return Request(viewer.method, path, query, headers, peer[0] if peer else "127.0.0.1", body, version)
+
+
+async def _paced(viewer: web.BaseRequest, timeout: float) -> AsyncIterator[bytes]:
+    """The viewer's request body, cut off when it stalls for `timeout` seconds: a trickled upload
+    (slow POST) would otherwise hold its connection and an origin connection forever. Closing the
+    connection also aborts the upload to the origin, which so never takes half a body as whole."""
+    chunks = viewer.content.iter_chunked(64 * 1024)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(chunks), timeout)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError:
+            log.info("%s: request body stalled for %gs: connection closed", viewer.remote, timeout)
+            if viewer.transport is not None:
+                viewer.transport.close()
+            raise ConnectionResetError("the viewer's request body stalled") from None
+        yield chunk
 
 
 async def send(viewer: web.BaseRequest, response: Response) -> web.StreamResponse:

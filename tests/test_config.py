@@ -115,6 +115,15 @@ def test_minimal_file_takes_the_model_defaults(tmp_path):
     assert dist.functions == {} and dist.origins["o"].read_timeout == 30
 
 
+def test_shared_cache_tier_settings(tmp_path):
+    site = '[origins.o]\nurl = "https://example.com"\n[[behaviors]]\npath = "*"\norigin = "o"\n'
+    dist = load(write(tmp_path, '[cache]\nredis = "redis://127.0.0.1:6379/2"\nredis_prefix = "site"\nredis_timeout = "100ms"\n' + site))
+    assert (dist.cache.redis, dist.cache.redis_prefix, dist.cache.redis_timeout) == ("redis://127.0.0.1:6379/2", "site", 0.1)
+    for url in ("rediss://cache.internal", "redis://:secret@h:6380/", "unix:///run/redis.sock"):
+        assert load(write(tmp_path, f'[cache]\nredis = "{url}"\n' + site)).cache.redis == url
+    assert load(write(tmp_path, site)).cache.redis is None
+
+
 def test_function_defaults_and_absolute_paths(tmp_path, no_import_check):
     handler = tmp_path / "abs" / "x.py"
     handler.parent.mkdir()
@@ -248,6 +257,17 @@ ERRORS = [
     ("[admin]\ntoken = 'short'\n" + DEFAULT, ":2: admin.token: too short to guard the admin listener: use at least 16 characters"),
     ("[admin]\ntoken_env = 'EDGEHOOKS_TEST_UNSET_TOKEN'\n" + DEFAULT, ":2: admin.token_env: environment variable EDGEHOOKS_TEST_UNSET_TOKEN is not set or empty"),
     ("[admin]\ntokn = 'x'\n" + DEFAULT, ':2: admin.tokn: unknown key; did you mean "token"?'),
+    # the shared cache tier
+    ("[cache]\nredis = 'http://127.0.0.1:6379'\n" + DEFAULT, ':2: cache.redis: "http://127.0.0.1:6379" is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"'),
+    ("[cache]\nredis = 'redis://:6379'\n" + DEFAULT, ':2: cache.redis: "redis://:6379" is not a Redis URL: expected "redis://host[:port][/db]", "rediss://..." or "unix:///path"'),
+    ("[cache]\nredis = 'redis://h:637900'\n" + DEFAULT, ':2: cache.redis: "redis://h:637900" has an invalid port'),
+    ("[cache]\nredis = 'redis://h/cache'\n" + DEFAULT, ':2: cache.redis: "redis://h/cache" has database "cache"; a database is a number, as in /0'),
+    ("[cache]\nredis = 'unix://'\n" + DEFAULT, ':2: cache.redis: "unix://" names no socket: expected "unix:///path/to/redis.sock"'),
+    ("[cache]\nredis = 6379\n" + DEFAULT, ':2: cache.redis: expected a Redis URL such as "redis://127.0.0.1:6379/0", got integer 6379'),
+    ("[cache]\nredis_prefix = ''\n" + DEFAULT, ":2: cache.redis_prefix: must not be empty"),
+    ("[cache]\nredis_timeout = '0s'\n" + DEFAULT, ':2: cache.redis_timeout: "0s" is out of range: must be more than 0s and at most 10s'),
+    ("[cache]\nredis_timeout = 11\n" + DEFAULT, ':2: cache.redis_timeout: 11 is out of range: must be more than 0s and at most 10s'),
+    ("[cache]\nredis_host = 'h'\n" + DEFAULT, ':2: cache.redis_host: unknown key; did you mean "redis"?'),
     # hook-point rules
     (HEAD + DEFAULT + "origin-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].origin-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on origin-response)"),
     (HEAD + DEFAULT + "viewer-response = { function = 'f', include_body = true }\n", ":8: behaviors[0].viewer-response.include_body: include_body is only allowed on viewer-request and origin-request (CloudFront refuses it on viewer-response)"),

@@ -154,3 +154,38 @@ async def test_a_flood_of_silent_connections_is_closed_and_others_are_still_serv
     assert closed == [b""] * len(silent)  # each closed by the proxy, without an answer
     for _, writer in silent:
         writer.close()
+
+
+async def test_a_trickled_request_body_is_cut_off(edgehooks, origin):
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    proxy.node.body_timeout = 0.5  # most seconds between two pieces of a request body
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)  # waits for the proxy to close
+    writer.close()
+    assert answer == b"" or answer.split(b" ")[1] == b"408", answer[:200]
+    assert [r for r in origin.received if r["path"] == "/upload"] == []  # no half body was passed on as whole
+
+
+async def test_vary_keeps_one_viewers_variant_from_another(edgehooks, origin):
+    # The origin answers by a header the behavior does not key on, and says so with Vary: the
+    # cache must keep the variants apart, so one viewer's odd header cannot choose what others get.
+    async def by_language(request):
+        language = request.headers.get("X-Language", "none")
+        return web.Response(text=f"page in {language}", headers={"Cache-Control": "max-age=60", "Vary": "x-language"})
+
+    origin.route("/page", by_language)
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    evil = await proxy.get("/page", headers={"X-Language": "<script>evil</script>"})
+    english = await proxy.get("/page", headers={"X-Language": "en"})
+    again = await proxy.get("/page", headers={"X-Language": "en"})
+    bare = await proxy.get("/page")
+    assert evil.text == "page in <script>evil</script>"
+    assert (english.text, english.headers["x-cache"]) == ("page in en", "Miss from edgehooks")
+    assert (again.text, again.headers["x-cache"]) == ("page in en", "Hit from edgehooks")
+    assert bare.text == "page in none"
+    assert origin.hits("/page") == 3

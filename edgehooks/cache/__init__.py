@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
-from ..distribution import CachePolicy
+from ..distribution import CachePolicy, Distribution
 from ..messages import Request, get_all, get_header
 from .entry import Entry
+from .invalidation_paths import SharedTierDown
 from .memory import MemoryStore
 
-__all__ = ["Entry", "MemoryStore", "Store", "cache_key"]
+__all__ = ["Entry", "MemoryStore", "SharedTierDown", "Store", "build_store", "cache_key"]
 
 
 class Store(Protocol):
@@ -22,6 +23,27 @@ class Store(Protocol):
     async def put(self, key: str, entry: Entry) -> None: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def invalidate(self, paths: list[str]) -> None:
+        """Forget what the normalized CloudFront paths cover (cache.invalidation_paths), on every node
+        that shares this tier; SharedTierDown when only this node could be reached."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def build_store(dist: Distribution) -> Store:
+    """Memory alone, or memory in front of the Redis that `[cache] redis` names."""
+    memory = MemoryStore(dist.cache.max_size)
+    if dist.cache.redis is None:
+        return memory
+    # Imported here: redis-py costs a quarter of a second to import, and most runs have no Redis.
+    from .redis_store import RedisStore
+    from .tiered import TieredStore
+
+    namespace = f"{dist.cache.redis_prefix}:{dist.server.distribution_id}"
+    return TieredStore(memory, RedisStore(dist.cache.redis, namespace, dist.cache.redis_timeout))
 
 
 def cache_key(policy: CachePolicy, request: Request) -> str:
