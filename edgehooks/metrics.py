@@ -4,14 +4,17 @@ Every request pays for this, so the labelled children are bound when the node is
 function and hook point it serves, one per behavior) and a request only increments and observes.
 Environment counts are read from the runtimes when Prometheus scrapes, not kept up to date.
 Each node has its own registry: several nodes in one process (the tests) must not share counts.
+With `serve --workers N` each worker keeps its own and the parent adds them up (`merged`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 from .distribution import Behavior, Distribution
 from .errors import ExecutionError, ThrottledError, ValidationError
@@ -155,3 +158,35 @@ class _Environments:
             alive.add_metric((name,), runtime.alive)
         yield busy
         yield alive
+
+
+def merged(expositions: Iterable[str]) -> bytes:
+    """Several processes' expositions as one: the same series (name and labels) added up, so
+    counters, histograms and the environment gauges are the whole server's. `_created` samples
+    are left out: a sum of creation times means nothing."""
+    families: dict[str, Metric] = {}
+    totals: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for text in expositions:
+        for family in text_string_to_metric_families(text):
+            if family.name not in families:
+                families[family.name] = Metric(family.name, family.documentation, family.type)
+                totals[family.name] = {}
+            series = totals[family.name]
+            for sample in family.samples:
+                if not sample.name.endswith("_created"):
+                    key = (sample.name, tuple(sample.labels.items()))
+                    series[key] = series.get(key, 0.0) + sample.value
+    for name, family in families.items():
+        for (sample, labels), value in totals[name].items():
+            family.add_sample(sample, dict(labels), value)
+    registry = CollectorRegistry()
+    registry.register(_Fixed([family for family in families.values() if family.samples]))
+    return generate_latest(registry)
+
+
+class _Fixed:
+    def __init__(self, families: list[Metric]):
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families

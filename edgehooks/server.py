@@ -131,11 +131,12 @@ class Node:
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
         pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
+        if dist.admin:  # a --workers worker keeps them too: its parent's admin listener adds them up
+            node.metrics = Metrics(dist, lambda: node.pipeline.functions)
+            pipeline.on_refresh = node.metrics.observe_refresh
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
             Invalidations(node.invalidate).add_routes(node.admin)
-            node.metrics = Metrics(dist, lambda: node.pipeline.functions)
-            pipeline.on_refresh = node.metrics.observe_refresh
             node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
