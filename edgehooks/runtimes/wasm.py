@@ -21,6 +21,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import lambdalog
 from ..distribution import FunctionSpec
 from ..errors import FunctionError, ThrottledError
 from . import Invocation
@@ -53,6 +54,14 @@ class WasmRuntime:
         self._busy = 0
         self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
         self._reaper: asyncio.Task | None = None
+
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    @property
+    def alive(self) -> int:
+        return self._busy + len(self._idle)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -89,6 +98,7 @@ class WasmRuntime:
         self._release(environment)
         self._report(request_id, logs, error, duration_ms, memory_bytes, init_ms)
         if error is not None:
+            error.init_ms = init_ms
             raise error
         return Invocation(result, request_id, duration_ms, init_ms, math.ceil(memory_bytes / 2**20), logs)
 
@@ -101,7 +111,7 @@ class WasmRuntime:
         if self._idle:
             self._busy += 1
             return self._idle.pop()[0], None
-        if self._busy + len(self._idle) >= self.spec.concurrency:
+        if self.alive >= self.spec.concurrency:
             self.log.warning("%s throttled: %d of %d environments busy", request_id, self._busy, self.spec.concurrency)
             raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
         self._busy += 1
@@ -141,15 +151,7 @@ class WasmRuntime:
                 self._idle.pop(0)[0].close()
 
     def _report(self, request_id: str, logs: list[str], error: FunctionError | None, duration_ms: float, memory_bytes: int, init_ms: float | None) -> None:
-        """Lambda's log lines for one invocation, to the function's logger."""
-        self.log.info("START RequestId: %s Version: %s", request_id, self.spec.version)
-        for line in logs:
-            self.log.info("%s", line)
-        if error is not None:
-            self.log.error("%s", json.dumps({"errorMessage": error.message, "errorType": error.error_type or type(error).__name__}))
-        self.log.info("END RequestId: %s", request_id)
-        init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
-        self.log.info(
-            "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB%s",
-            request_id, duration_ms, math.ceil(duration_ms), self.spec.memory_mb, math.ceil(memory_bytes / 2**20), init,
-        )
+        lambdalog.report(
+            self.log, request_id=request_id, version=self.spec.version, logs=logs, error=error,
+            duration_ms=duration_ms, memory_mb=self.spec.memory_mb, max_memory_mb=math.ceil(memory_bytes / 2**20), init_ms=init_ms,
+        )  # fmt: skip
