@@ -16,6 +16,7 @@ class FunctionError(Exception):
         super().__init__(message)
         self.message = message
         self.error_type = error_type  # Lambda's errorType, e.g. "Runtime.ImportModuleError"
+        self.init_ms: float | None = None  # set when the invocation that failed was a cold start
 
 
 class ExecutionError(FunctionError):

@@ -28,8 +28,9 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
-from . import canary, events, paths, validation
+from . import canary, events, paths, servertiming, validation
 from .cache import Entry, Store, cache_key, conditional, freshness, invalidation, ranges, vary
 from .cache.vary import selecting_values, vary_names
 from .collapsing import Flights
@@ -55,12 +56,30 @@ UNKEYED_OVERRIDES = frozenset(
 BODY_EXPOSURE = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
 
+class HookRun(NamedTuple):
+    """One function invocation as the pipeline saw it."""
+
+    hook: str  # the hook point
+    function: str
+    ms: float  # at the pipeline, without the cold start: what this hook added to the request
+    init_ms: float | None = None  # the cold start, when this invocation started a new environment
+    error: str | None = None  # the FunctionError kind (LambdaExecutionError, LambdaLimitExceeded, …)
+
+
 @dataclass
 class Timing:
     """Where one request's time went, for Server-Timing and metrics."""
 
-    hooks: list[tuple[str, float]] = field(default_factory=list)  # (hook point, ms)
+    hooks: list[HookRun] = field(default_factory=list)
     origin_ms: float | None = None
+    # What the X-Cache word does not tell: "stale" (a stored response served past its freshness,
+    # which CloudFront still calls a Hit) or "collapsed" (it waited for another request's fetch).
+    cache: str | None = None
+
+    def failed(self, kind: str) -> None:
+        """Mark the last hook run with a FunctionError's kind: the error is its run's, or its result's."""
+        if self.hooks:
+            self.hooks[-1] = self.hooks[-1]._replace(error=kind)
 
 
 @dataclass
@@ -83,6 +102,9 @@ class Pipeline:
         self.clock: Callable[[], float] = time.time
         self.flights = Flights()
         self._background: set[asyncio.Task] = set()
+        # Told of each background refresh (stale-while-revalidate): no viewer waits for it, so
+        # no Outcome carries its hook runs and origin fetch.
+        self.on_refresh: Callable[[Behavior, Timing, str], None] | None = None
 
     async def handle(self, viewer_request: Request, origin: dict | None = None) -> Outcome:
         """`origin` (an event's origin object) replaces the behavior's: a forward proxy's front end
@@ -95,6 +117,7 @@ class Pipeline:
             response, x_cache = await self._serve(behavior, ctx, viewer_request, origin, timing)
         except FunctionError as e:
             log.warning("%s %s: %s%s", ctx.request_id, e.kind, e.message, f" (field {e.field})" if getattr(e, "field", None) else "")
+            timing.failed(e.kind)
             response, x_cache = error_response(e.status, e.cause, ctx.request_id), e.kind
         except OriginError as e:
             log.warning("%s origin error: %s", ctx.request_id, e)
@@ -104,6 +127,8 @@ class Pipeline:
             ("X-Cache", f"{x_cache} from edgehooks"),
             ("X-Amz-Cf-Id", ctx.request_id),
         ]
+        if self.dist.server.server_timing:
+            response.headers.append(("Server-Timing", servertiming.header(timing, x_cache)))
         return Outcome(response, x_cache, ctx.request_id, timing, behavior)
 
     async def _serve(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
@@ -137,11 +162,12 @@ class Pipeline:
         key = cache_key(behavior.cache, request)
         wanted = freshness.request_directives(request.headers)
         entry = await self._lookup(key, request)
-        answer = self._reused(behavior, ctx, request, origin, key, entry, wanted)
+        answer = self._reused(behavior, ctx, request, origin, key, entry, wanted, timing)
         if answer is None and await self.flights.wait(key, read_timeout(origin)):
             # Another request was fetching this key: what it stored may serve this one too.
+            timing.cache = "collapsed"
             entry = await self._lookup(key, request)
-            answer = self._reused(behavior, ctx, request, origin, key, entry, wanted)
+            answer = self._reused(behavior, ctx, request, origin, key, entry, wanted, timing)
         if answer is not None:
             return answer
         if "only-if-cached" in wanted:
@@ -151,7 +177,7 @@ class Pipeline:
         return await self._validated_or_fetched(behavior, ctx, request, origin, timing, key, entry, wanted)
 
     def _reused(
-        self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, key: str, entry: Entry | None, wanted: dict
+        self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, key: str, entry: Entry | None, wanted: dict, timing: Timing
     ) -> tuple[Response, str] | None:
         """The stored answer when it may be used without asking the origin first."""
         if entry is None:
@@ -160,9 +186,13 @@ class Pipeline:
         use = freshness.reuse(entry, now, wanted)
         if use == freshness.VALIDATE:
             return None
+        if use == freshness.FRESH:
+            return _from_entry(entry, now, request), "Hit"
         if use == freshness.REFRESH and not self.flights.busy(key):
             landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
-            self._in_background(self._validated_or_fetched(behavior, ctx, request, origin, Timing(), key, entry, wanted, landed=landed))
+            refresh = Timing()
+            self._in_background(behavior, refresh, self._validated_or_fetched(behavior, ctx, request, origin, refresh, key, entry, wanted, landed=landed))
+        timing.cache = "stale"
         return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
 
     async def _validated_or_fetched(
@@ -195,12 +225,14 @@ class Pipeline:
             except OriginError as e:
                 if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
                     log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
+                    timing.cache = "stale"
                     return _from_entry(entry, self.clock(), request), "Hit"
                 if entry is not None and entry.no_stale:
                     raise OriginError(504, f"{e}; the stored response must not be served stale") from e
                 raise
             if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock(), wanted):
                 await _discard(response.body)
+                timing.cache = "stale"
                 return _from_entry(entry, self.clock(), request), "Hit"
             if validating and response.status == 304:
                 await _discard(response.body)
@@ -237,8 +269,10 @@ class Pipeline:
             origin_request, origin = answer
 
         started = time.perf_counter()
-        response = await self.origins.fetch(origin, _on_the_wire(origin_request, origin, ctx.request_id))
-        timing.origin_ms = (time.perf_counter() - started) * 1000
+        try:
+            response = await self.origins.fetch(origin, _on_the_wire(origin_request, origin, ctx.request_id))
+        finally:  # a failed fetch took time too: a timeout is what the origin histogram is for
+            timing.origin_ms = (time.perf_counter() - started) * 1000
 
         hook = behavior.hooks.get("origin-response")
         if hook:
@@ -280,11 +314,18 @@ class Pipeline:
         return Response(update.status, update.reason, update.headers, body)
 
     async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
+        function = canary.choose(hook, event)  # a version's key ("name:3") when the behavior pins or splits
         started = time.perf_counter()
+        init_ms = None
         try:
-            invocation = await self.functions[canary.choose(hook, event)].invoke(event, hook=event_type)
+            invocation = await self.functions[function].invoke(event, hook=event_type)
+            init_ms = invocation.init_ms
+        except FunctionError as e:
+            init_ms = e.init_ms
+            raise
         finally:
-            timing.hooks.append((event_type, (time.perf_counter() - started) * 1000))
+            ms = (time.perf_counter() - started) * 1000 - (init_ms or 0.0)
+            timing.hooks.append(HookRun(event_type, function, ms, init_ms))
         return invocation.result
 
     async def _store(
@@ -358,13 +399,20 @@ class Pipeline:
             if behavior.cache.enabled:
                 await self.store.delete(cache_key(behavior.cache, replace(request, uri=path, querystring=query)))
 
-    def _in_background(self, work: Awaitable) -> None:
+    def _in_background(self, behavior: Behavior, timing: Timing, work: Awaitable) -> None:
         async def run() -> None:
+            x_cache = "Error"
             try:
-                response, _ = await work
+                response, x_cache = await work
                 await _discard(response.body)
+            except FunctionError as e:
+                x_cache = e.kind
+                timing.failed(e.kind)
+                log.warning("background refresh failed: %s", e)
             except Exception as e:  # a failed refresh leaves the stale entry; the next request retries
                 log.warning("background refresh failed: %s", e)
+            if self.on_refresh is not None:
+                self.on_refresh(behavior, timing, x_cache)
 
         task = asyncio.create_task(run())
         self._background.add(task)

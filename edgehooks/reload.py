@@ -81,6 +81,7 @@ async def swap(node, dist: Distribution) -> None:
         await origins.start()
     pipeline = Pipeline(dist, functions, old.store, origins)
     pipeline.via = old.via  # one node, one Via identity across reloads
+    pipeline.on_refresh = old.on_refresh
     node.dist, node.pipeline = dist, pipeline
     retired = [runtime for key, runtime in old.functions.items() if functions.get(key) is not runtime]
     asyncio.create_task(_retire(node, old, retired, None if same_origins else old.origins))

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web, web_protocol
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import runtimes
 from .admin import Admin
@@ -20,9 +22,10 @@ from .cache import build_store
 from .distribution import Distribution
 from .invalidations import Invalidations
 from .listen import bind
+from .metrics import Metrics
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
-from .pipeline import Pipeline, error_response, new_request_id
+from .pipeline import Outcome, Pipeline, error_response, new_request_id
 from .target import BadTarget, split_target
 from .viewer_parser import ViewerRequestParser
 
@@ -96,6 +99,7 @@ class Node:
     dist: Distribution
     pipeline: Pipeline
     admin: Admin | None = None  # present when [admin] is configured; features add routes before start
+    metrics: Metrics | None = None  # kept only where they can be read: on the admin listener
     runner: web.ServerRunner | None = None
     url: str = ""
     header_timeout: float = _ViewerConnection.header_timeout
@@ -109,9 +113,13 @@ class Node:
         functions = {name: runtimes.create(spec) for name, spec in dist.functions.items()}
         pipeline = Pipeline(dist, functions, build_store(dist), Origins(dist.origins, origin_tls))
         node = cls(dist, pipeline, Admin(dist.admin) if dist.admin and admin else None)
+        if dist.admin:  # a --workers worker keeps them too: its parent's admin listener adds them up
+            node.metrics = Metrics(dist, lambda: node.pipeline.functions)
+            pipeline.on_refresh = node.metrics.observe_refresh
         if node.admin is not None:
             node.admin.add_route("GET", "/status", node._status)
             Invalidations(node.invalidate).add_routes(node.admin)
+            node.admin.add_route("GET", "/metrics", node._metrics)
         return node
 
     async def open(self) -> None:
@@ -148,6 +156,10 @@ class Node:
     async def _status(self, _: web.Request) -> web.Response:
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions)})
 
+    async def _metrics(self, _: web.Request) -> web.Response:
+        assert self.metrics is not None
+        return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def drained(self, pipeline: Pipeline) -> None:
         while self.inflight[pipeline]:
             await asyncio.sleep(0.05)
@@ -173,14 +185,22 @@ class Node:
         return await send(viewer, await self.answer(request, pipeline=pipeline))
 
     async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:
-        """One viewer request through `pipeline` (default: the current one), logged; `origin` as
-        in `Pipeline.handle`."""
+        """One viewer request through `pipeline` (default: the current one), logged and counted;
+        `origin` as in `Pipeline.handle`."""
+        started = time.perf_counter()
         outcome = await (pipeline or self.pipeline).handle(request, origin)
-        response = outcome.response
-        access_log.info(
-            '%s "%s %s" %s %s %s', request.client_ip, request.method, request.target, response.status, outcome.x_cache, outcome.request_id
-        )
-        return response
+        self._record(request, outcome, time.perf_counter() - started)
+        return outcome.response
+
+    def _record(self, request: Request, outcome: Outcome, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(outcome, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            fields = {
+                "client": request.client_ip, "method": request.method, "target": request.target, "status": outcome.response.status,
+                "result": outcome.x_cache, "request_id": outcome.request_id, "duration_ms": round(seconds * 1000, 2),
+            }  # fmt: skip
+            access_log.info('%(client)s "%(method)s %(target)s" %(status)s %(result)s %(request_id)s %(duration_ms).2fms', fields, extra={"fields": fields})
 
 
 def to_request(viewer: web.BaseRequest, body_timeout: float) -> Request:

@@ -5,8 +5,9 @@ with SO_REUSEPORT, so the kernel spreads connections across the processes and a 
 are used. The parent holds the port (bound, never listening: it gets no connections) so that a
 replacement worker binds the same one, owns the admin listener, and talks to each worker in JSON
 lines over a socketpair: an invalidation goes to every worker, so every memory tier forgets it,
-with Redis or without. A worker that dies is logged and replaced; SIGINT/SIGTERM to the parent
-stops them all, and a worker whose parent vanished sees its control socket close and stops too.
+with Redis or without, and /metrics asks every worker for its counts and adds them up. A worker
+that dies is logged and replaced; SIGINT/SIGTERM to the parent stops them all, and a worker
+whose parent vanished sees its control socket close and stops too.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import sys
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from .admin import Admin
 from .cache import SharedTierDown
 from .distribution import Distribution
 from .invalidations import Invalidations
 from .listen import split_listen
+from .metrics import merged
 from .server import Node
 
 log = logging.getLogger("edgehooks.workers")
@@ -86,6 +89,7 @@ class Supervisor:
         if self.admin is not None:
             self.admin.add_route("GET", "/status", self._status)
             Invalidations(self.invalidate).add_routes(self.admin)
+            self.admin.add_route("GET", "/metrics", self._metrics)
 
     async def start(self, listen: str | None) -> str:
         """Hold the port, start every worker, then the admin listener; OSError or WorkerFailed if one cannot."""
@@ -200,6 +204,12 @@ class Supervisor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _metrics(self, _: web.Request) -> web.Response:
+        answers = await asyncio.gather(*(w.call({"metrics": True}) for w in list(self.workers.values())), return_exceptions=True)
+        # A worker that went away meanwhile took its counts with it, as a restarted process's counters reset.
+        body = merged(a["metrics"] for a in answers if isinstance(a, dict))
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def _status(self, _: web.Request) -> web.Response:
         workers = [{"number": w.number, "pid": w.process.pid} for w in sorted(self.workers.values(), key=lambda w: w.number)]
         return web.json_response({"distribution": str(self.dist.source), "url": self.url, "functions": sorted(self.dist.functions), "workers": workers})
@@ -214,10 +224,13 @@ async def serve_as_worker(node: Node, control_fd: int, stop: asyncio.Event) -> N
         while line := await reader.readline():
             command = json.loads(line)
             reply: dict = {"id": command["id"]}
-            try:
-                await node.invalidate(command["invalidate"])
-            except SharedTierDown as e:
-                reply["shared_tier_down"] = str(e)
+            if "metrics" in command:
+                reply["metrics"] = node.metrics.exposition().decode() if node.metrics is not None else ""
+            else:
+                try:
+                    await node.invalidate(command["invalidate"])
+                except SharedTierDown as e:
+                    reply["shared_tier_down"] = str(e)
             writer.write(json.dumps(reply).encode() + b"\n")
         stop.set()  # the parent is gone
 

@@ -38,9 +38,19 @@ function parse(query) {
     });
 }
 
-// Sorted by UTF-16 code units; Python sorts by code points. They differ only when a character
-// beyond U+FFFF meets one in U+E000-U+FFFF.
-const compare = ([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0);
+// Python sorts strings by code point; JavaScript's < compares UTF-16 code units, which orders a
+// character beyond U+FFFF (an emoji) before one in U+E000-U+FFFF. Compare code points, as Python.
+function byCodePoint(a, b) {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const difference = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (difference) return difference;
+  }
+  return x.length - y.length;
+}
+
+const compare = ([k1, v1], [k2, v2]) => byCodePoint(k1, k2) || byCodePoint(v1, v2);
 
 exports.handler = (event) => {
   const request = event.Records[0].cf.request;

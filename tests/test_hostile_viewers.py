@@ -35,6 +35,16 @@ async def _raw(url: str, data: bytes) -> bytes:
         writer.close()
 
 
+async def _restarted(proxy, **settings) -> tuple[str, int]:
+    """The proxy's node started again with other viewer-connection settings (read at accept time)."""
+    for name, value in settings.items():
+        setattr(proxy.node, name, value)
+    await proxy.node.close()
+    proxy.url = await proxy.node.start("127.0.0.1:0")
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
 REJECTED = {
     "Content-Length with Transfer-Encoding": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
     "two Content-Lengths": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
@@ -106,11 +116,8 @@ async def test_override_header_in_the_cache_key_is_forwarded(edgehooks, origin):
 
 async def test_slowloris_headers_are_cut_off(edgehooks, origin):
     proxy = await edgehooks(PLAIN.format(origin=origin.url))
-    proxy.node.header_timeout = 0.5  # read by connections accepted from now on
-    await proxy.node.close()
-    proxy.url = await proxy.node.start("127.0.0.1:0")
-    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
+    host, port = await _restarted(proxy, header_timeout=0.5)
+    reader, writer = await asyncio.open_connection(host, port)
     writer.write(b"GET / HTTP/1.1\r\nHost: a\r\n")
     closed = False
     for i in range(40):  # up to ~4 s of trickling, far past the 0.5 s deadline
@@ -143,11 +150,8 @@ async def test_a_flood_of_silent_connections_is_closed_and_others_are_still_serv
     # A connection that never sends a byte held a socket forever: the header deadline only
     # started with the first byte, so silent connections could exhaust the proxy's descriptors.
     proxy = await edgehooks(PLAIN.format(origin=origin.url))
-    proxy.node.header_timeout = 0.5  # read by connections accepted from now on
-    await proxy.node.close()
-    proxy.url = await proxy.node.start("127.0.0.1:0")
-    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
-    silent = [await asyncio.open_connection(host, int(port)) for _ in range(200)]
+    host, port = await _restarted(proxy, header_timeout=0.5)
+    silent = [await asyncio.open_connection(host, port) for _ in range(200)]
     async with httpx.AsyncClient(base_url=proxy.url) as client:
         assert (await client.get("/during-the-flood")).status_code == 200
     closed = await asyncio.gather(*(asyncio.wait_for(reader.read(), 5) for reader, _ in silent))
@@ -158,11 +162,8 @@ async def test_a_flood_of_silent_connections_is_closed_and_others_are_still_serv
 
 async def test_a_trickled_request_body_is_cut_off(edgehooks, origin):
     proxy = await edgehooks(PLAIN.format(origin=origin.url))
-    proxy.node.body_timeout = 0.5  # most seconds between two pieces of a request body
-    await proxy.node.close()
-    proxy.url = await proxy.node.start("127.0.0.1:0")
-    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
+    host, port = await _restarted(proxy, body_timeout=0.5)
+    reader, writer = await asyncio.open_connection(host, port)
     writer.write(b"POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab")
     await writer.drain()
     answer = await asyncio.wait_for(reader.read(), 10)  # waits for the proxy to close

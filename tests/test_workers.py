@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN = "workers-admin-token-0123456789"
 
@@ -159,3 +160,25 @@ def test_bad_worker_count_and_busy_port(served, tmp_path):
         [sys.executable, "-m", "edgehooks", "serve", "--workers", "2", "--listen", proxy.url.removeprefix("http://")], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "cannot listen on" in done.stderr
+
+
+def test_metrics_add_up_across_workers(served, tmp_path):
+    proxy = served("--workers", "2", "--config", site(tmp_path))
+    sent = misses = 0
+    while misses < 2 and sent < 60:  # a new connection each, until both workers have served (a miss each)
+        sent += 1
+        misses += proxy.get("/page.html").headers["x-cache"].startswith("Miss")
+    assert misses == 2, "connections never reached the second worker"
+    exposition = proxy.admin.get("/_edgehooks/metrics")
+    assert exposition.status_code == 200
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition.text)
+        for sample in family.samples
+    }
+    results = {labels: value for (name, labels), value in samples.items() if name == "edgehooks_cache_results_total"}
+    # Each worker has its own memory tier: a miss in each, both added up, every request counted once.
+    assert sum(results.values()) == sent
+    assert results[(("behavior", "*"), ("detail", ""), ("result", "Miss"))] == 2
+    assert samples[("edgehooks_request_duration_seconds_count", (("behavior", "*"),))] == sent
+    assert not any(name.endswith("_created") for name, _ in samples)

@@ -26,6 +26,12 @@ class Invocation:
 class Runtime(Protocol):
     spec: FunctionSpec
 
+    @property
+    def busy(self) -> int: ...  # environments serving an event now (concurrent executions)
+
+    @property
+    def alive(self) -> int: ...  # environments alive, busy or idle
+
     async def start(self) -> None: ...
 
     async def invoke(self, event: dict, *, hook: str) -> Invocation: ...

@@ -55,6 +55,14 @@ class ProcessRuntime:
         """The worker's command line; it reads frames from in_fd and writes them to out_fd."""
         raise NotImplementedError
 
+    @property
+    def busy(self) -> int:
+        return self.environments.busy
+
+    @property
+    def alive(self) -> int:
+        return self.environments.alive
+
     async def start(self) -> None:
         await self.environments.start()
 
@@ -92,6 +100,7 @@ class ProcessRuntime:
             duration_ms=duration_ms, memory_mb=self.spec.memory_mb, max_memory_mb=max_memory_mb, init_ms=init_ms,
         )  # fmt: skip
         if error is not None:
+            error.init_ms = init_ms
             raise error
         result = reply["result"] if "result" in reply else base64.b64decode(reply["result_bytes"])
         return Invocation(result, request_id, duration_ms, init_ms, max_memory_mb, logs)
@@ -132,7 +141,7 @@ class ProcessRuntime:
         for line in logs:
             self.log.info("%s", line)
         init_ms = (time.perf_counter() - started) * 1000
-        self.log.error("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s\t%s", init_ms, error_type, message)
+        lambdalog.init_report(self.log, init_ms=init_ms, error_type=error_type, message=message)
         return ExecutionError(message, error_type=error_type)
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:

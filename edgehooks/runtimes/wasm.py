@@ -54,6 +54,14 @@ class WasmRuntime:
         self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
         self._reaper: asyncio.Task | None = None
 
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    @property
+    def alive(self) -> int:
+        return self._busy + len(self._idle)
+
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         try:
@@ -89,6 +97,7 @@ class WasmRuntime:
         self._release(environment)
         self._report(request_id, logs, error, duration_ms, memory_bytes, init_ms)
         if error is not None:
+            error.init_ms = init_ms
             raise error
         return Invocation(result, request_id, duration_ms, init_ms, math.ceil(memory_bytes / 2**20), logs)
 
@@ -101,7 +110,7 @@ class WasmRuntime:
         if self._idle:
             self._busy += 1
             return self._idle.pop()[0], None
-        if self._busy + len(self._idle) >= self.spec.concurrency:
+        if self.alive >= self.spec.concurrency:
             self.log.warning("%s throttled: %d of %d environments busy", request_id, self._busy, self.spec.concurrency)
             raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
         self._busy += 1
