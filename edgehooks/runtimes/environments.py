@@ -82,3 +82,17 @@ class Environments(Generic[E]):
             # Oldest first: drop from the front, leaving the provisioned minimum warm.
             while len(self._idle) > keep and self._idle[0][1] < cutoff:
                 await self._discard(self._idle.pop(0)[0])
+
+
+class Pooled:
+    """A runtime whose execution environments are an `Environments` pool: what metrics read of it."""
+
+    environments: Environments
+
+    @property
+    def busy(self) -> int:
+        return self.environments.busy
+
+    @property
+    def alive(self) -> int:
+        return self.environments.alive

@@ -27,7 +27,7 @@ from .. import lambdalog
 from ..distribution import FunctionSpec
 from ..errors import ExecutionError, FunctionError
 from . import Invocation, protocol
-from .environments import Environments
+from .environments import Environments, Pooled
 
 INIT_TIMEOUT = 10.0  # Lambda gives the INIT phase at most 10 s (reference §4.2)
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ class Worker:
     logs: list[str] = field(default_factory=list)
 
 
-class ProcessRuntime:
+class ProcessRuntime(Pooled):
     """A function whose environments are worker processes started by `command`."""
 
     def __init__(self, spec: FunctionSpec, env: dict[str, str]):
@@ -54,14 +54,6 @@ class ProcessRuntime:
     def command(self, in_fd: int, out_fd: int) -> list[str]:
         """The worker's command line; it reads frames from in_fd and writes them to out_fd."""
         raise NotImplementedError
-
-    @property
-    def busy(self) -> int:
-        return self.environments.busy
-
-    @property
-    def alive(self) -> int:
-        return self.environments.alive
 
     async def start(self) -> None:
         await self.environments.start()

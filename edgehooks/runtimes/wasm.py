@@ -24,6 +24,7 @@ from .. import lambdalog
 from ..distribution import FunctionSpec
 from ..errors import FunctionError, ThrottledError
 from . import Invocation, codec
+from .environments import Environments, Pooled
 from .wasm_env import FastEnvironment, WasiEnvironment, decode
 from .wasm_module import Abi, Loaded, load
 
@@ -43,48 +44,30 @@ def check(spec: FunctionSpec) -> str | None:
     return None
 
 
-class WasmRuntime:
+class WasmRuntime(Pooled):
     def __init__(self, spec: FunctionSpec):
         self.spec = spec
         self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
         self.memory_limit = spec.memory_mb << 20
         self._loaded: Loaded | None = None
-        self._idle: list[tuple[Environment, float]] = []  # (environment, when it was last used); newest last
-        self._busy = 0
         self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
-        self._reaper: asyncio.Task | None = None
-
-    @property
-    def busy(self) -> int:
-        return self._busy
-
-    @property
-    def alive(self) -> int:
-        return self._busy + len(self._idle)
+        self.environments: Environments[Environment] = Environments(spec, self._spawn, self._discard, self.log)
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            self._loaded = await loop.run_in_executor(self._pool, load, self.spec.wasm)
+            self._loaded = await asyncio.get_running_loop().run_in_executor(self._pool, load, self.spec.wasm)
         except ValueError as e:
             raise RuntimeError(f"function {self.spec.name}: {self.spec.wasm}: {e}") from None
-        for _ in range(self.spec.provisioned):
-            environment, _ = await loop.run_in_executor(self._pool, self._new_environment)
-            self._idle.append((environment, time.monotonic()))
-        self._reaper = asyncio.create_task(self._reap())
+        await self.environments.start()
 
     async def close(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-        for environment, _ in self._idle:
-            environment.close()
-        self._idle.clear()
+        await self.environments.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def invoke(self, event: dict, *, hook: str) -> Invocation:
         loop = asyncio.get_running_loop()
         request_id = str(uuid.uuid4())
-        environment, init_ms = await self._acquire(loop, request_id)
+        environment, init_ms = await self._acquire(request_id)
         started = time.perf_counter()
         memory_bytes = 0
         error: FunctionError | None = None
@@ -94,7 +77,8 @@ class WasmRuntime:
             error = e
         duration_ms = (time.perf_counter() - started) * 1000
         logs = environment.logs
-        self._release(environment)
+        # A broken environment (timeout, trap, bad output) is dropped: the next event starts a fresh one.
+        await self.environments.release(environment, broken=environment.broken)
         self._report(request_id, logs, error, duration_ms, memory_bytes, init_ms)
         if error is not None:
             error.init_ms = init_ms
@@ -106,20 +90,20 @@ class WasmRuntime:
         output = environment.invoke(codec.dumps(event), self.spec.timeout)
         return decode(output.data), output.memory_bytes
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop, request_id: str) -> tuple[Environment, float | None]:
-        if self._idle:
-            self._busy += 1
-            return self._idle.pop()[0], None
-        if self.alive >= self.spec.concurrency:
-            self.log.warning("%s throttled: %d of %d environments busy", request_id, self._busy, self.spec.concurrency)
-            raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
-        self._busy += 1
+    async def _acquire(self, request_id: str) -> tuple[Environment, float | None]:
         try:
-            return await loop.run_in_executor(self._pool, self._new_environment)
-        except FunctionError as e:
-            self._busy -= 1
+            return await self.environments.acquire(request_id)
+        except ThrottledError:
+            raise
+        except FunctionError as e:  # the cold start failed: that is this invocation's report
             self._report(request_id, [], e, 0.0, 0, None)
             raise
+
+    async def _spawn(self) -> tuple[Environment, float | None]:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._new_environment)
+
+    async def _discard(self, environment: Environment) -> None:
+        environment.close()
 
     def _new_environment(self) -> tuple[Environment, float | None]:
         """A cold start. Only the fast ABI has one worth reporting as Init Duration."""
@@ -132,22 +116,6 @@ class WasmRuntime:
         for line in environment.logs:  # what init() logged: before the first START, as Lambda shows it
             self.log.info("%s", line)
         return environment, init_ms
-
-    def _release(self, environment: Environment) -> None:
-        self._busy -= 1
-        if environment.broken:
-            environment.close()  # the next event starts a fresh one
-        else:
-            self._idle.append((environment, time.monotonic()))
-
-    async def _reap(self) -> None:
-        while True:
-            await asyncio.sleep(min(self.spec.idle_timeout, 1.0))
-            cutoff = time.monotonic() - self.spec.idle_timeout
-            keep = max(0, self.spec.provisioned - self._busy)
-            # _idle is oldest first: drop from the front, but leave the provisioned minimum.
-            while len(self._idle) > keep and self._idle[0][1] < cutoff:
-                self._idle.pop(0)[0].close()
 
     def _report(self, request_id: str, logs: list[str], error: FunctionError | None, duration_ms: float, memory_bytes: int, init_ms: float | None) -> None:
         lambdalog.report(
