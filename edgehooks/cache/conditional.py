@@ -83,8 +83,10 @@ def not_modified(request_headers: Headers, status: int, stored: Headers) -> bool
         wanted = [t for line in if_none_match for t in split_list(line)]
         return "*" in wanted or (etag is not None and opaque_tag(etag) in {opaque_tag(t) for t in wanted})
     since = http_date(get_header(request_headers, "if-modified-since"))
+    if since is None:  # most requests: no date to parse on the stored side either (it is slow)
+        return False
     modified = http_date(get_header(stored, "last-modified") or get_header(stored, "date"))
-    return since is not None and modified is not None and modified <= since
+    return modified is not None and modified <= since
 
 
 def not_modified_headers(stored: Headers) -> Headers:
