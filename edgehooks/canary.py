@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from .distribution import HookBinding
+from .messages import cookies
 
 
 def choose(hook: HookBinding, event: dict) -> str:
@@ -34,9 +35,4 @@ def bucket(function: str, key: str) -> int:
 
 def cookie(headers: dict, name: str) -> str | None:
     """A cookie's value from an event's header map, or None."""
-    for header in headers.get("cookie", []):
-        for pair in header["value"].split(";"):
-            key, _, value = pair.strip().partition("=")
-            if key == name:
-                return value
-    return None
+    return next((value for key, value in cookies([h["value"] for h in headers.get("cookie", [])]) if key == name), None)

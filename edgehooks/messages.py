@@ -7,7 +7,7 @@ Set-Cookie lines must never be merged.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 Headers = list[tuple[str, str]]
@@ -72,6 +72,15 @@ def get_header(headers: Headers, name: str) -> str | None:
 def get_all(headers: Headers, name: str) -> list[str]:
     name = name.lower()
     return [v for k, v in headers if k.lower() == name]
+
+
+def cookies(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """(name, value) of each cookie in Cookie header lines, in the order sent."""
+    for line in lines:
+        for crumb in line.split(";"):
+            name, _, value = crumb.strip().partition("=")
+            if name:
+                yield name, value
 
 
 def without(headers: Headers, *names: str) -> Headers:

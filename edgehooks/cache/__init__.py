@@ -6,7 +6,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from ..distribution import CachePolicy, Distribution
-from ..messages import Request, get_all, get_header
+from ..messages import Request, cookies, get_all, get_header
 from .entry import Entry
 from .invalidation_paths import SharedTierDown
 from .memory import MemoryStore
@@ -68,10 +68,5 @@ def _query_part(policy: CachePolicy, querystring: str) -> str:
 
 def _cookie_part(policy: CachePolicy, lines: list[str]) -> str:
     """The chosen cookies, sorted by name so that the viewer's cookie order does not split entries."""
-    pairs = []
-    for line in lines:
-        for crumb in line.split(";"):
-            name, _, value = crumb.strip().partition("=")
-            if name and (policy.cookies == "all" or name in policy.cookies):
-                pairs.append((name, value))
+    pairs = [(name, value) for name, value in cookies(lines) if policy.cookies == "all" or name in policy.cookies]
     return "; ".join(f"{name}={value}" for name, value in sorted(pairs))
