@@ -192,8 +192,11 @@ class Pipeline:
             landed = self.flights.lead(key)  # now, so that the next stale hit does not start another
             refresh = Timing()
             self._in_background(behavior, refresh, self._validated_or_fetched(behavior, ctx, request, origin, refresh, key, entry, wanted, landed=landed))
-        timing.cache = "stale"
-        return _from_entry(entry, now, request), "Hit"  # served stale, it is still a Hit
+        return self._served_stale(entry, request, timing)
+
+    def _served_stale(self, entry: Entry, request: Request, timing: Timing) -> tuple[Response, str]:
+        timing.cache = "stale"  # for metrics and Server-Timing: CloudFront still calls it a Hit
+        return _from_entry(entry, self.clock(), request), "Hit"
 
     async def _validated_or_fetched(
         self,
@@ -225,15 +228,13 @@ class Pipeline:
             except OriginError as e:
                 if entry is not None and freshness.stale_on_error(entry, self.clock(), wanted):
                     log.warning("%s origin error, serving stale: %s", ctx.request_id, e)
-                    timing.cache = "stale"
-                    return _from_entry(entry, self.clock(), request), "Hit"
+                    return self._served_stale(entry, request, timing)
                 if entry is not None and entry.no_stale:
                     raise OriginError(504, f"{e}; the stored response must not be served stale") from e
                 raise
             if entry is not None and response.status in freshness.ERROR_STATUSES and freshness.stale_on_error(entry, self.clock(), wanted):
                 await _discard(response.body)
-                timing.cache = "stale"
-                return _from_entry(entry, self.clock(), request), "Hit"
+                return self._served_stale(entry, request, timing)
             if validating and response.status == 304:
                 await _discard(response.body)
                 if conditional.validates(entry.headers, response.headers):
