@@ -81,10 +81,7 @@ def environment_level(path: Path, event: dict, calls: int) -> tuple[float, float
     def with_json() -> None:
         decode(environment.invoke(codec.dumps(event), TIMEOUT).data)
 
-    try:
-        return median_us(lambda: environment.invoke(data, TIMEOUT), calls), median_us(with_json, calls)
-    finally:
-        environment.close()
+    return median_us(lambda: environment.invoke(data, TIMEOUT), calls), median_us(with_json, calls)
 
 
 async def hop(calls: int) -> float:

@@ -147,6 +147,23 @@ async def test_a_wasi_exit_status_other_than_zero_is_an_execution_error(runtime)
         await rt.invoke(wat.viewer_request(), hook="viewer-request")
 
 
+async def test_a_wasi_module_reads_the_whole_event_from_stdin_in_pieces(runtime):
+    rt = await runtime(wat.WASI_ECHO)
+    event = wat.viewer_request("/a-path-long-enough-to-need-several-reads" * 10)
+    assert (await rt.invoke(event, hook="viewer-request")).result == event
+
+
+@pytest.mark.parametrize(
+    ("module", "errno"),
+    [(wat.WASI_READ_FD_7, 8), (wat.WASI_WRITE_IOVECS_OUTSIDE, 21), (wat.WASI_READ_INTO_OUTSIDE, 21)],
+    ids=["no-such-fd", "iovecs-outside-memory", "buffer-outside-memory"],
+)
+async def test_bad_stdio_calls_get_the_wasi_errno(runtime, module, errno):
+    rt = await runtime(module)
+    with pytest.raises(ExecutionError, match=f"exit status {errno}$"):
+        await rt.invoke(wat.viewer_request(), hook="viewer-request")
+
+
 async def test_beyond_concurrency_an_event_is_throttled(runtime):
     rt = await runtime(EXAMPLES / "add_header.fast.wasm", concurrency=1)
     first = asyncio.create_task(rt.invoke(wat.viewer_request(), hook="viewer-request"))

@@ -21,6 +21,7 @@ def wasi(start: str, *, extra: str = "") -> str:
     """A WASI command whose _start runs `start`; $write(ptr, len) writes to stdout (one iovec at 0)."""
     return f"""(module
       (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) {extra}
       (memory (export "memory") 1)
       (func $write (param $ptr i32) (param $len i32)
@@ -44,6 +45,19 @@ NO_ABI = '(module (memory (export "memory") 1) (func (export "main")))'
 
 WASI_SPIN = wasi("(loop (br 0))")
 WASI_EXIT_3 = wasi("(call $exit (i32.const 3))")
+# stdin copied to stdout 100 bytes at a time, until a read returns 0: the event comes back whole.
+WASI_ECHO = wasi("""(block $eof (loop $copy
+  (i32.store (i32.const 16) (i32.const 1024)) (i32.store (i32.const 20) (i32.const 100))
+  (drop (call $fd_read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 24)))
+  (br_if $eof (i32.eqz (i32.load (i32.const 24))))
+  (call $write (i32.const 1024) (i32.load (i32.const 24)))
+  (br $copy)))""")
+# Exit with the errno the host answered: EBADF (8) for an fd that is not open, EFAULT (21) for an
+# iovec array or a buffer outside linear memory.
+WASI_READ_FD_7 = wasi("(call $exit (call $fd_read (i32.const 7) (i32.const 16) (i32.const 1) (i32.const 24)))")
+WASI_WRITE_IOVECS_OUTSIDE = wasi("(call $exit (call $fd_write (i32.const 1) (i32.const 0xfffc) (i32.const 1) (i32.const 24)))")
+WASI_READ_INTO_OUTSIDE = wasi("""(i32.store (i32.const 16) (i32.const 0xff00)) (i32.store (i32.const 20) (i32.const 0x1000))
+  (call $exit (call $fd_read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 24)))""")
 WASI_FLOOD = wasi("(loop (call $write (i32.const 64) (i32.const 60000)) (br 0))")  # stdout without end
 
 

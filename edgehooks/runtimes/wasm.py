@@ -103,7 +103,7 @@ class WasmRuntime(Pooled):
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._new_environment)
 
     async def _discard(self, environment: Environment) -> None:
-        environment.close()
+        """Nothing to free by hand: an environment's instance and store go with the object."""
 
     def _new_environment(self) -> tuple[Environment, float | None]:
         """A cold start. Only the fast ABI has one worth reporting as Init Duration."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import os
 import time
 from ctypes import c_size_t, c_void_p
 
-from wasmtime import Func, Instance, Memory, Store, Trap, WasiConfig, WasmtimeError
+from wasmtime import Func, Instance, Memory, Store, Trap, WasmtimeError
 from wasmtime import _ffi as ffi
 
 _call_unchecked = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)(("wasmtime_func_call_unchecked", ffi.dll))
@@ -67,15 +66,12 @@ def context_address(storelike) -> int:
 
 def memory_view(context: int, memory: Memory) -> tuple[int, int]:
     """(address, length) of linear memory now; memory.grow may move it, so ask after every call."""
-    memory_address = ctypes.addressof(memory._memory)
+    return raw_memory_view(context, ctypes.addressof(memory._memory))
+
+
+def raw_memory_view(context: int, memory_address: int) -> tuple[int, int]:
+    """`memory_view` for a C-level `wasmtime_memory_t` at `memory_address`."""
     return _memory_data(context, memory_address) or 0, _memory_data_size(context, memory_address)
-
-
-def set_stdin_bytes(config: WasiConfig, data: bytes) -> None:
-    """wasmtime-py has no wrapper for this C API function; the C side copies the bytes and owns them."""
-    vec = ffi.wasm_byte_vec_t()
-    ffi.wasm_byte_vec_new(ctypes.byref(vec), len(data), (ctypes.c_uint8 * len(data)).from_buffer_copy(data))
-    ffi.wasi_config_set_stdin_bytes(config.ptr(), ctypes.byref(vec))
 
 
 # --- the watchdog ---------------------------------------------------------------------------------
@@ -87,11 +83,10 @@ _keys = itertools.count(1)
 
 @_DEADLINE_CALLBACK
 def _on_epoch(context, key, delta, kind) -> int:
-    reason = _watched[key].verdict()
-    if reason is None:
+    if not _watched[key].expired():
         delta[0], kind[0] = 1, _CONTINUE
         return 0
-    return ctypes.cast(ffi.wasmtime_error_new(reason.encode()), c_void_p).value
+    return ctypes.cast(ffi.wasmtime_error_new(b"timeout"), c_void_p).value
 
 
 @_FINALIZER
@@ -100,21 +95,18 @@ def _forget(key) -> None:  # wasmtime calls this when the store is dropped
 
 
 class Watchdog:
-    """Stops a store's wasm when its wall-clock deadline passes or its output files grow too big.
+    """Stops a store's wasm when its wall-clock deadline passes.
 
     The store's epoch deadline is one tick ahead, so wasmtime calls back on every epoch tick while
     wasm runs (never while it is idle); checking real time there keeps the timeout accurate however
-    late the ticker thread wakes. Output goes to memfds that only host calls fill, so a module that
-    writes without end is caught within a tick too. A verdict comes back from the call as a
-    WasmtimeError; `reason` says which one it was. One C callback serves every store: `data`
-    names the watchdog, and the entry goes when the store does.
+    late the ticker thread wakes. The verdict comes back from the call as a WasmtimeError, and
+    `timed_out` says it was this one. One C callback serves every store: `data` names the
+    watchdog, and the entry goes when the store does.
     """
 
-    def __init__(self, store: Store, *, watched: tuple[int, ...] = (), output_limit: int = 0):
+    def __init__(self, store: Store):
         self.deadline = 0.0
-        self.watched = watched  # fds whose size must stay within output_limit
-        self.output_limit = output_limit
-        self.reason: str | None = None  # "timeout" or "output", once it stopped the store
+        self.timed_out = False
         key = next(_keys)
         _watched[key] = self
         _set_deadline_callback(ctypes.cast(store.ptr(), c_void_p).value, _on_epoch, key, _forget)
@@ -122,12 +114,9 @@ class Watchdog:
     def arm(self, context: int, timeout: float) -> None:
         """Before every call: `timeout` seconds from now (a trapped store stays trapped until re-armed)."""
         self.deadline = time.monotonic() + timeout
-        self.reason = None
+        self.timed_out = False
         _set_epoch_deadline(context, 1)
 
-    def verdict(self) -> str | None:
-        if time.monotonic() >= self.deadline:
-            self.reason = "timeout"
-        elif any(os.fstat(fd).st_size > self.output_limit for fd in self.watched):
-            self.reason = "output"
-        return self.reason
+    def expired(self) -> bool:
+        self.timed_out = time.monotonic() >= self.deadline
+        return self.timed_out

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import ctypes
 import math
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from wasmtime import ExitTrap, Func, FuncType, Instance, Store, Trap, WasiConfig, WasmtimeError
 
 from ..errors import ExecutionError, FunctionError, ValidationError
-from . import codec, wasm_call
+from . import codec, wasi_io, wasm_call
 from .wasm_call import RawStore, Watchdog
 from .wasm_module import LOG_IMPORT, Loaded, engine
 
@@ -54,14 +53,9 @@ class _Environment:
         self.memory_limit = memory_limit
         self.logs: list[str] = []  # what the module logged during the last event, kept on failure too
 
-    def close(self) -> None:
-        """Free what the environment holds outside Python's reach (an instance is freed with it)."""
-
     def _failed(self, error: Exception, watchdog: Watchdog, timeout: float, memory_bytes: int) -> FunctionError:
-        if watchdog.reason == "timeout":
+        if watchdog.timed_out:
             return ExecutionError(f"Task timed out after {timeout:.2f} seconds", error_type="Sandbox.Timedout")
-        if watchdog.reason == "output":
-            return _too_large()
         if isinstance(error, ExitTrap):
             return ExecutionError(f"Runtime exited with error: exit status {error.code}", error_type="Runtime.ExitError")
         lines = str(error).strip().splitlines()
@@ -141,31 +135,22 @@ class FastEnvironment(_Environment):
 class WasiEnvironment(_Environment):
     """WASI ABI: a fresh instance per event, event on stdin, result on stdout, stderr to the log.
 
-    The environment keeps only what is expensive to make per event: two memfds (wasmtime truncates
-    them when a new WasiConfig opens them). No directory, environment variable or socket is given
-    to the module.
+    Nothing is kept between events but the linked module: stdio lives in memory for one event
+    (`wasi_io`), and no directory, environment variable or socket is given to the module.
     """
 
     def __init__(self, loaded: Loaded, memory_limit: int):
         super().__init__(memory_limit)
         self.pre = loaded.pre
-        self.stdout = os.memfd_create("edgehooks-stdout", os.MFD_CLOEXEC)
-        self.stderr = os.memfd_create("edgehooks-stderr", os.MFD_CLOEXEC)
-
-    def close(self) -> None:
-        os.close(self.stdout)
-        os.close(self.stderr)
 
     def invoke(self, event: bytes, timeout: float) -> Output:
-        config = WasiConfig()
-        wasm_call.set_stdin_bytes(config, event)
-        config.stdout_file = f"/proc/self/fd/{self.stdout}"
-        config.stderr_file = f"/proc/self/fd/{self.stderr}"
+        streams = wasi_io.Streams(event, OUTPUT_LIMIT, LOG_LIMIT)
+        streams.bind()
         store = Store(engine())
         store.set_limits(memory_size=self.memory_limit)
-        store.set_wasi(config)
+        store.set_wasi(WasiConfig())  # WASI's other functions: clocks, random, args and environment (none)
         raw = RawStore(store, 1)
-        watchdog = Watchdog(store, watched=(self.stdout, self.stderr), output_limit=OUTPUT_LIMIT)
+        watchdog = Watchdog(store)
         watchdog.arm(raw.context, timeout)  # before instantiating: a start function runs inside it
         memory_bytes = 0
         try:
@@ -179,10 +164,9 @@ class WasiEnvironment(_Environment):
             finally:
                 memory_bytes = raw.memory(memory)[1] if memory is not None else 0
         except (Trap, WasmtimeError) as e:
+            if streams.overflowed:
+                raise _too_large() from None
             raise self._failed(e, watchdog, timeout, memory_bytes) from None
         finally:
-            del store, raw  # closes wasmtime's handles on the memfds before they are read
-            self.logs = os.pread(self.stderr, LOG_LIMIT, 0).decode("utf-8", "replace").splitlines() if os.fstat(self.stderr).st_size else []
-        if os.fstat(self.stdout).st_size > OUTPUT_LIMIT:
-            raise _too_large()
-        return Output(os.pread(self.stdout, OUTPUT_LIMIT, 0), memory_bytes)
+            self.logs = streams.stderr.decode("utf-8", "replace").splitlines()
+        return Output(bytes(streams.stdout), memory_bytes)

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from wasmtime import Config, Engine, FuncType, InstancePre, Linker, MemoryType, Module, ValType, WasmtimeError, wat2wasm
 
+from . import wasi_io
+from .wasi_io import WASI_MODULE
+
 # Part of the cache key: change it whenever `_config` changes.
 ENGINE_SETTINGS = "epoch_interruption=1"
 EPOCH_TICK = 0.005  # seconds; a timeout is noticed at most about one tick late
@@ -65,7 +68,6 @@ I32, I64 = ValType.i32(), ValType.i64()
 FAST_EXPORTS = {"alloc": ([I32], [I32]), "handle": ([I32, I32], [I64])}
 NO_ARGS = ([], [])
 LOG_IMPORT = ("edgehooks", "log", ([I32, I32], []))
-WASI_MODULE = "wasi_snapshot_preview1"
 
 
 def load(path: Path) -> Loaded:
@@ -101,6 +103,7 @@ def classify(module: Module) -> Loaded:
 def _link_wasi(module: Module) -> InstancePre:
     linker = Linker(engine())
     linker.define_wasi()
+    wasi_io.define(linker)
     try:
         return linker.instantiate_pre(module)
     except WasmtimeError as e:  # a name or signature WASI preview 1 does not have
