@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -91,19 +92,43 @@ async def test_an_endless_loop_times_out_and_the_next_event_runs(runtime, module
         await rt.invoke(wat.viewer_request(), hook="viewer-request")
 
 
-async def test_a_broken_fast_environment_is_replaced_by_a_cold_one(runtime, tmp_path):
-    # Loops forever on its second event: the first environment dies, the third event gets a new one.
+async def test_an_event_over_the_inline_budget_reruns_in_the_pool_and_a_broken_environment_is_replaced(runtime, caplog):
+    # Loops forever on the second event an environment sees.
     module = wat.fast(
         "(global.set $n (i32.add (global.get $n) (i32.const 1))) (if (i32.eq (global.get $n) (i32.const 2)) (then (loop (br 0))))"
         "(i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 2))",
         extra='(global $n (mut i32) (i32.const 0)) (data (i32.const 16) "{}")',
     )
+    caplog.set_level(logging.INFO)
     rt = await runtime(module, timeout=0.2, concurrency=1)
-    assert (await rt.invoke(wat.viewer_request(), hook="viewer-request")).result == {}
-    with pytest.raises(ExecutionError, match="timed out"):
+    first = await rt.invoke(wat.viewer_request(), hook="viewer-request")
+    assert first.result == {} and first.init_ms is not None
+    # On the event loop the loop is stopped at the inline budget; the event then runs again on a
+    # new environment (its first event there), as if Lambda had routed it to a new one.
+    second = await rt.invoke(wat.viewer_request(), hook="viewer-request")
+    assert second.result == {} and second.init_ms is not None
+    assert "runs in its thread pool from now on" in caplog.text
+    # In the pool the same loop runs to the timeout, and that environment is replaced.
+    with pytest.raises(ExecutionError, match="Task timed out after 0.20 seconds"):
         await rt.invoke(wat.viewer_request(), hook="viewer-request")
-    third = await rt.invoke(wat.viewer_request(), hook="viewer-request")
-    assert third.result == {} and third.init_ms is not None
+    fourth = await rt.invoke(wat.viewer_request(), hook="viewer-request")
+    assert fourth.result == {} and fourth.init_ms is not None
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        wat.fast(wat.COUNT + " (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 2))", extra='(data (i32.const 16) "{}")'),
+        wat.wasi(wat.COUNT + " (call $write (i32.const 64) (i32.const 2))", extra='(data (i32.const 64) "{}")'),
+    ],
+    ids=["fast", "wasi"],
+)
+async def test_a_slow_module_finishes_in_the_pool_and_stays_there(runtime, module, caplog):
+    caplog.set_level(logging.INFO)
+    rt = await runtime(module, timeout=5, concurrency=1)
+    for _ in range(2):
+        assert (await rt.invoke(wat.viewer_request(), hook="viewer-request")).result == {}
+    assert caplog.text.count("runs in its thread pool from now on") == 1
 
 
 async def test_a_memory_grow_bomb_stops_at_memory_mb(runtime):

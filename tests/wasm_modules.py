@@ -32,6 +32,8 @@ def wasi(start: str, *, extra: str = "") -> str:
 
 
 SPIN = "(loop (br 0)) (i64.const 0)"
+# Counts to 50 million (tens of ms, far past the inline budget, far from any timeout) before its work.
+COUNT = "(local $i i32) (loop (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if 0 (i32.lt_u (local.get $i) (i32.const 50000000))))"
 TRAP = "unreachable"
 # Grows until the store's memory limit says no (-1), then gives up as a C program would abort.
 GROW_BOMB = "(loop (br_if 0 (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable"
