@@ -10,7 +10,8 @@ import pytest
 
 from edgehooks.distribution import FunctionSpec
 from edgehooks.errors import ExecutionError, ThrottledError, ValidationError
-from edgehooks.runtimes import check, wasm_module
+from edgehooks.runtimes import check, codec, wasm_module
+from edgehooks.runtimes.wasm_env import WasiEnvironment, decode
 from tests import wasm_modules as wat
 from tests.conftest import repo_path
 
@@ -64,6 +65,27 @@ async def test_wasi_abi_gives_every_event_a_fresh_instance(runtime):
     for _ in range(3):
         invocation = await rt.invoke(wat.viewer_request(), hook="viewer-request")
         assert headers(invocation.result)["x-wasm-invocation"] == "1"
+        await asyncio.sleep(0.01)  # the loop's turn: the environment makes the next instance ahead
+
+
+def test_an_instance_made_ahead_reads_the_event_it_runs(tmp_path):
+    path = tmp_path / "echo.wat"
+    path.write_text(wat.WASI_ECHO)
+    environment = WasiEnvironment(wasm_module.load(path), 16 << 20)
+    for uri in ("/first", "/second"):
+        environment.prepare(1.0)
+        event = wat.viewer_request(uri)
+        assert decode(environment.invoke(codec.dumps(event), 1.0).data) == event
+
+
+def test_a_start_function_that_logs_runs_with_its_event(tmp_path):
+    # Made ahead, the start function's log would be lost: such an instance is made with its event.
+    path = tmp_path / "start.wat"
+    path.write_text(wat.wasi("(call $write (i32.const 64) (i32.const 2))", extra=wat.START_LOGS + '(data (i32.const 64) "{}")'))
+    environment = WasiEnvironment(wasm_module.load(path), 16 << 20)
+    for _ in range(2):
+        environment.prepare(1.0)
+        assert decode(environment.invoke(b"{}", 1.0).data) == {} and environment.logs == ["started"]
 
 
 @pytest.mark.parametrize("abi", ["fast", "wasi"])

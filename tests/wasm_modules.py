@@ -60,6 +60,10 @@ WASI_READ_FD_7 = wasi("(call $exit (call $fd_read (i32.const 7) (i32.const 16) (
 WASI_WRITE_IOVECS_OUTSIDE = wasi("(call $exit (call $fd_write (i32.const 1) (i32.const 0xfffc) (i32.const 1) (i32.const 24)))")
 WASI_READ_INTO_OUTSIDE = wasi("""(i32.store (i32.const 16) (i32.const 0xff00)) (i32.store (i32.const 20) (i32.const 0x1000))
   (call $exit (call $fd_read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 24)))""")
+# A start function (run when instantiated, before _start) that writes "started\n" to stderr.
+START_LOGS = """(start $started) (data (i32.const 200) "started\\n")
+  (func $started (i32.store (i32.const 192) (i32.const 200)) (i32.store (i32.const 196) (i32.const 8))
+    (drop (call $fd_write (i32.const 2) (i32.const 192) (i32.const 1) (i32.const 188))))"""
 WASI_FLOOD = wasi("(loop (call $write (i32.const 64) (i32.const 60000)) (br 0))")  # stdout without end
 
 

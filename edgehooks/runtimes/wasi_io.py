@@ -43,6 +43,7 @@ class Streams:
         self.stderr = bytearray()
         self.stdout_limit, self.stderr_limit = stdout_limit, stderr_limit
         self.overflowed = False  # stdout passed its limit: the run was stopped with a trap
+        self.used = False  # any stdio call was made
 
     def bind(self) -> None:
         """Make these the calling thread's streams, for the module it is about to run."""
@@ -109,6 +110,7 @@ def _with_memory(handler):
 
     @ffi.wasmtime_func_unchecked_callback_t
     def callback(_env, caller, args, _count):
+        _slot.streams.used = True
         item = ffi.wasmtime_extern_t()
         if not ffi.wasmtime_caller_export_get(caller, _MEMORY, len(_MEMORY), ctypes.byref(item)) or item.kind != ffi.WASMTIME_EXTERN_MEMORY.value:
             args[0].i32 = _EBADF

@@ -103,6 +103,8 @@ class WasmRuntime(Pooled):
         except FunctionError as e:
             if e.error_type != "Sandbox.Timedout":
                 raise
+        finally:  # once this request's task yields: usually after its answer has been written
+            asyncio.get_running_loop().call_soon(environment.prepare, INLINE_BUDGET)
         self._inline = False
         self.log.info("%s ran over %.0f ms on the event loop: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, self.spec.name)
         if environment.broken:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ctypes
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from wasmtime import ExitTrap, Func, FuncType, Instance, Store, Trap, WasiConfig, WasmtimeError
+from wasmtime import ExitTrap, Func, FuncType, Instance, InstancePre, Memory, Store, Trap, WasiConfig, WasmtimeError
 
 from ..errors import ExecutionError, FunctionError, ValidationError
 from . import codec, wasi_io, wasm_call
@@ -52,6 +53,9 @@ class _Environment:
     def __init__(self, memory_limit: int):
         self.memory_limit = memory_limit
         self.logs: list[str] = []  # what the module logged during the last event, kept on failure too
+
+    def prepare(self, timeout: float) -> None:
+        """Between events, when the event loop has a moment: get ready for the next one."""
 
     def _failed(self, error: Exception, watchdog: Watchdog, timeout: float, memory_bytes: int) -> FunctionError:
         if watchdog.timed_out:
@@ -132,41 +136,81 @@ class FastEnvironment(_Environment):
         self.logs.append(ctypes.string_at(base + ptr, length).decode("utf-8", "replace"))
 
 
+class _Fresh:
+    """One event's instance. A start function runs when it is made, so that gets a deadline too."""
+
+    def __init__(self, memory_limit: int):
+        self.store = Store(engine())
+        self.store.set_limits(memory_size=memory_limit)
+        self.store.set_wasi(WasiConfig())  # WASI's other functions: clocks, random, no args, no environment
+        self.raw = RawStore(self.store, 1)
+        self.watchdog = Watchdog(self.store)
+        self.memory: Memory | None = None
+        self.start: Func | None = None
+
+    def instantiate(self, pre: InstancePre, timeout: float) -> None:
+        self.watchdog.arm(self.raw.context, timeout)
+        instance = pre.instantiate(self.store)
+        self.memory = self.raw.export(instance, "memory")
+        self.start = self.raw.export(instance, "_start")
+
+    def memory_bytes(self) -> int:
+        return self.raw.memory(self.memory)[1] if self.memory is not None else 0
+
+
 class WasiEnvironment(_Environment):
     """WASI ABI: a fresh instance per event, event on stdin, result on stdout, stderr to the log.
 
-    Nothing is kept between events but the linked module: stdio lives in memory for one event
-    (`wasi_io`), and no directory, environment variable or socket is given to the module.
+    Making an instance and dropping one cost about as much as running it, and neither needs the
+    event (stdio lives in memory per event, `wasi_io`), so between events the environment drops
+    the last instance and makes the next (`prepare`), off the event's critical path. No directory,
+    environment variable or socket is given to the module.
     """
 
     def __init__(self, loaded: Loaded, memory_limit: int):
         super().__init__(memory_limit)
         self.pre = loaded.pre
+        self._ready: _Fresh | None = None  # made ahead for the next event
+        self._spent: _Fresh | None = None  # the last event's, kept to be dropped between events
+        self._lock = threading.Lock()  # prepare() may come while a pool thread runs an event
+
+    def prepare(self, timeout: float) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # in use: its next event makes its own instance
+        try:
+            self._spent = None
+            if self._ready is None:
+                streams = wasi_io.Streams(b"", 0, LOG_LIMIT)
+                streams.bind()
+                fresh = _Fresh(self.memory_limit)
+                fresh.instantiate(self.pre, timeout)
+                # A start function that used stdio must do it with its event: make it again then.
+                self._ready = None if streams.used else fresh
+        except (Trap, WasmtimeError):
+            pass  # the event will make its own instance, and report why that fails
+        finally:
+            self._lock.release()
 
     def invoke(self, event: bytes, timeout: float) -> Output:
-        streams = wasi_io.Streams(event, OUTPUT_LIMIT, LOG_LIMIT)
-        streams.bind()
-        store = Store(engine())
-        store.set_limits(memory_size=self.memory_limit)
-        store.set_wasi(WasiConfig())  # WASI's other functions: clocks, random, args and environment (none)
-        raw = RawStore(store, 1)
-        watchdog = Watchdog(store)
-        watchdog.arm(raw.context, timeout)  # before instantiating: a start function runs inside it
-        memory_bytes = 0
-        try:
-            instance = self.pre.instantiate(store)
-            memory = raw.export(instance, "memory")
+        with self._lock:
+            streams = wasi_io.Streams(event, OUTPUT_LIMIT, LOG_LIMIT)
+            streams.bind()
+            fresh, self._ready = self._ready, None
+            made_ahead = fresh is not None
+            fresh = self._spent = fresh or _Fresh(self.memory_limit)  # dropped by the next prepare()
             try:
-                raw.call(raw.export(instance, "_start"))
-            except ExitTrap as e:
-                if e.code != 0:  # exit(0) is how some libcs and Go end a successful run
-                    raise
+                if not made_ahead:
+                    fresh.instantiate(self.pre, timeout)
+                fresh.watchdog.arm(fresh.raw.context, timeout)
+                try:
+                    fresh.raw.call(fresh.start)
+                except ExitTrap as e:
+                    if e.code != 0:  # exit(0) is how some libcs and Go end a successful run
+                        raise
+            except (Trap, WasmtimeError) as e:
+                if streams.overflowed:
+                    raise _too_large() from None
+                raise self._failed(e, fresh.watchdog, timeout, fresh.memory_bytes()) from None
             finally:
-                memory_bytes = raw.memory(memory)[1] if memory is not None else 0
-        except (Trap, WasmtimeError) as e:
-            if streams.overflowed:
-                raise _too_large() from None
-            raise self._failed(e, watchdog, timeout, memory_bytes) from None
-        finally:
-            self.logs = streams.stderr.decode("utf-8", "replace").splitlines()
-        return Output(bytes(streams.stdout), memory_bytes)
+                self.logs = streams.stderr.decode("utf-8", "replace").splitlines()
+            return Output(bytes(streams.stdout), fresh.memory_bytes())
