@@ -27,10 +27,12 @@ class Environments(Generic[E]):
         create: Callable[[], Awaitable[tuple[E, float]]],
         discard: Callable[[E], Awaitable[None]],
         log: logging.Logger,
+        prepared: Callable[[E], bool] | None = None,
     ):
         self.spec = spec
         self._create = create  # a cold start: the environment and its init time in ms
         self._discard = discard
+        self._prepared = prepared  # whether an idle environment is ready for its next event
         self._log = log
         self._idle: list[tuple[E, float]] = []  # (environment, last used); newest last
         self.busy = 0
@@ -55,7 +57,7 @@ class Environments(Generic[E]):
         """A warm environment (init None) or a new one with its init time; ThrottledError at the limit."""
         if self._idle:
             self.busy += 1
-            return self._idle.pop()[0], None
+            return self._idle.pop(self._pick())[0], None
         if self.alive >= self.spec.concurrency:
             self._log.warning("%s throttled: %d of %d environments busy", request_id, self.busy, self.spec.concurrency)
             raise ThrottledError("Rate Exceeded.", error_type="TooManyRequestsException")
@@ -65,6 +67,14 @@ class Environments(Generic[E]):
         except BaseException:
             self.busy -= 1
             raise
+
+    def _pick(self) -> int:
+        """The most recently used idle environment, or the most recent one that is prepared."""
+        if self._prepared is not None:
+            for i in range(len(self._idle) - 1, -1, -1):
+                if self._prepared(self._idle[i][0]):
+                    return i
+        return -1
 
     async def release(self, environment: E, *, broken: bool = False) -> None:
         """Back to the idle list, or discarded when it can no longer be trusted (timeout, crash)."""

@@ -5,7 +5,7 @@ the function's `concurrency`; beyond it an event is throttled, not queued, as La
 environments beyond `provisioned` are dropped after `idle_timeout`. Calls into wasm release the
 GIL, so a long one runs in this function's own thread pool and the event loop keeps serving.
 But handing an event to a pool thread and back costs more (40–150 µs here) than a typical module's
-whole run, so a function starts out running on the event loop's thread under a short budget
+whole run, so a function starts out running on the event loop's thread under a short CPU budget
 (`INLINE_BUDGET`, enforced by the same watchdog as the timeout). An event that overruns it is
 stopped and run again in the pool with the full timeout, and the function stays in the pool from
 then on. A WASI instance is fresh per event, so the first run leaves no trace; a fast ABI
@@ -13,7 +13,7 @@ instance stopped mid-event is thrown away and the event re-runs on a new environ
 does whenever it routes an event to a new environment, so a handler cannot tell.
 
 The fast ABI keeps one instance per environment (cold start: instantiate, `_initialize`, `init`);
-the WASI ABI instantiates per event, so its environments only hold reusable buffers. Which ABI a
+the WASI ABI instantiates per event, and its environments make the next instance between events. Which ABI a
 module speaks, and why it cannot run, is `wasm_module`'s business; one event's run is `wasm_env`'s.
 """
 
@@ -32,11 +32,11 @@ from ..distribution import FunctionSpec
 from ..errors import FunctionError, ThrottledError
 from . import Invocation, codec
 from .environments import Environments, Pooled
-from .wasm_env import FastEnvironment, WasiEnvironment, decode
+from .wasm_env import FastEnvironment, OverBudget, WasiEnvironment, decode
 from .wasm_module import Abi, Loaded, load
 
 Environment = FastEnvironment | WasiEnvironment
-INLINE_BUDGET = 0.002  # seconds; noticed at the watchdog's next epoch tick, so the loop may block ~5 ms once
+INLINE_BUDGET = 0.002  # CPU seconds; noticed at the watchdog's next epoch tick, so the loop may block ~5 ms once
 
 
 def check(spec: FunctionSpec) -> str | None:
@@ -58,9 +58,9 @@ class WasmRuntime(Pooled):
         self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
         self.memory_limit = spec.memory_mb << 20
         self._loaded: Loaded | None = None
-        self._inline = spec.timeout > INLINE_BUDGET  # until an event overruns the budget
+        self._inline = True  # until an event overruns INLINE_BUDGET
         self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
-        self.environments: Environments[Environment] = Environments(spec, self._spawn, self._discard, self.log)
+        self.environments: Environments[Environment] = Environments(spec, self._spawn, self._discard, self.log, prepared=lambda environment: environment.prepared)
 
     async def start(self) -> None:
         try:
@@ -83,7 +83,7 @@ class WasmRuntime(Pooled):
             if self._inline:
                 environment, init_ms, (result, memory_bytes) = await self._run_inline(environment, init_ms, event, request_id)
             else:
-                result, memory_bytes = await asyncio.get_running_loop().run_in_executor(self._pool, self._run, environment, event, self.spec.timeout)
+                result, memory_bytes = await asyncio.get_running_loop().run_in_executor(self._pool, self._run, environment, event)
         except FunctionError as e:
             error = e
         duration_ms = (time.perf_counter() - started) * 1000
@@ -100,21 +100,22 @@ class WasmRuntime(Pooled):
         """Run on this thread within INLINE_BUDGET; past it, in the pool, on a new environment if needed."""
         try:
             return environment, init_ms, self._run(environment, event, INLINE_BUDGET)
-        except FunctionError as e:
-            if e.error_type != "Sandbox.Timedout":
-                raise
-        finally:  # once this request's task yields: usually after its answer has been written
-            asyncio.get_running_loop().call_soon(environment.prepare, INLINE_BUDGET)
+        except OverBudget:
+            pass
+        finally:
+            if not environment.prepared:  # on the other core, while this request goes on; bounded,
+                # as the next event on this environment waits for it
+                self._pool.submit(environment.prepare, self.spec.timeout, INLINE_BUDGET)
         self._inline = False
-        self.log.info("%s ran over %.0f ms on the event loop: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, self.spec.name)
+        self.log.warning("%s used over %.0f ms of CPU on the event loop's thread: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, self.spec.name)
         if environment.broken:
             await self.environments.release(environment, broken=True)
             environment, init_ms = await self._acquire(request_id)
-        return environment, init_ms, await asyncio.get_running_loop().run_in_executor(self._pool, self._run, environment, event, self.spec.timeout)
+        return environment, init_ms, await asyncio.get_running_loop().run_in_executor(self._pool, self._run, environment, event)
 
-    def _run(self, environment: Environment, event: dict, timeout: float) -> tuple[Any, int]:
+    def _run(self, environment: Environment, event: dict, budget: float | None = None) -> tuple[Any, int]:
         """JSON out (UTF-8, as the ABIs promise), the wasm run, JSON back."""
-        output = environment.invoke(codec.dumps(event), timeout)
+        output = environment.invoke(codec.dumps(event), self.spec.timeout, budget)
         return decode(output.data), output.memory_bytes
 
     async def _acquire(self, request_id: str) -> tuple[Environment, float | None]:
@@ -136,7 +137,9 @@ class WasmRuntime(Pooled):
         """A cold start. Only the fast ABI has one worth reporting as Init Duration."""
         assert self._loaded is not None, "WasmRuntime.start() was not awaited"
         if self._loaded.abi is Abi.WASI:
-            return WasiEnvironment(self._loaded, self.memory_limit), None
+            environment = WasiEnvironment(self._loaded, self.memory_limit)
+            environment.prepare(self.spec.timeout)
+            return environment, None
         started = time.perf_counter()
         environment = FastEnvironment(self._loaded, self.memory_limit, self.spec.timeout)
         init_ms = (time.perf_counter() - started) * 1000

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import math
 import time
 from ctypes import c_size_t, c_void_p
 
@@ -95,28 +96,35 @@ def _forget(key) -> None:  # wasmtime calls this when the store is dropped
 
 
 class Watchdog:
-    """Stops a store's wasm when its wall-clock deadline passes.
+    """Stops a store's wasm when its wall-clock deadline passes, or past a CPU-time budget.
 
     The store's epoch deadline is one tick ahead, so wasmtime calls back on every epoch tick while
     wasm runs (never while it is idle); checking real time there keeps the timeout accurate however
-    late the ticker thread wakes. The verdict comes back from the call as a WasmtimeError, and
-    `timed_out` says it was this one. One C callback serves every store: `data` names the
-    watchdog, and the entry goes when the store does.
+    late the ticker thread wakes. The budget counts the calling thread's CPU time, wasm runs on that
+    thread, so time the machine spent elsewhere (a busy VM preempting us) is not held against the
+    module. The verdict comes back from the call as a WasmtimeError, and `reason` says which one
+    it was. One C callback serves every store: `data` names the watchdog, and the entry goes when
+    the store does.
     """
 
     def __init__(self, store: Store):
-        self.deadline = 0.0
-        self.timed_out = False
+        self.deadline = self.cpu_deadline = 0.0
+        self.reason: str | None = None  # "timeout" or "budget", once it stopped the store
         key = next(_keys)
         _watched[key] = self
         _set_deadline_callback(ctypes.cast(store.ptr(), c_void_p).value, _on_epoch, key, _forget)
 
-    def arm(self, context: int, timeout: float) -> None:
-        """Before every call: `timeout` seconds from now (a trapped store stays trapped until re-armed)."""
+    def arm(self, context: int, timeout: float, budget: float | None = None) -> None:
+        """Before every call: `timeout` seconds from now, and at most `budget` seconds of CPU if given
+        (a trapped store stays trapped until re-armed)."""
         self.deadline = time.monotonic() + timeout
-        self.timed_out = False
+        self.cpu_deadline = math.inf if budget is None else time.thread_time() + budget
+        self.reason = None
         _set_epoch_deadline(context, 1)
 
     def expired(self) -> bool:
-        self.timed_out = time.monotonic() >= self.deadline
-        return self.timed_out
+        if time.monotonic() >= self.deadline:
+            self.reason = "timeout"
+        elif time.thread_time() >= self.cpu_deadline:
+            self.reason = "budget"
+        return self.reason is not None

@@ -43,6 +43,10 @@ def decode(data: bytes) -> Any:
         raise ValidationError("The Lambda function returned invalid JSON: The JSON output is not parsable.") from None
 
 
+class OverBudget(Exception):
+    """The call ran past the CPU budget it was given (not the function's timeout): stopped there."""
+
+
 def _too_large() -> ValidationError:
     return ValidationError(f"Response payload size exceeded maximum allowed payload size ({OUTPUT_LIMIT} bytes).")
 
@@ -54,11 +58,15 @@ class _Environment:
         self.memory_limit = memory_limit
         self.logs: list[str] = []  # what the module logged during the last event, kept on failure too
 
-    def prepare(self, timeout: float) -> None:
+    prepared = True  # ready for its next event
+
+    def prepare(self, timeout: float, budget: float | None = None) -> None:
         """Between events, when the event loop has a moment: get ready for the next one."""
 
-    def _failed(self, error: Exception, watchdog: Watchdog, timeout: float, memory_bytes: int) -> FunctionError:
-        if watchdog.timed_out:
+    def _failed(self, error: Exception, watchdog: Watchdog, timeout: float, memory_bytes: int) -> Exception:
+        if watchdog.reason == "budget":
+            return OverBudget()
+        if watchdog.reason == "timeout":
             return ExecutionError(f"Task timed out after {timeout:.2f} seconds", error_type="Sandbox.Timedout")
         if isinstance(error, ExitTrap):
             return ExecutionError(f"Runtime exited with error: exit status {error.code}", error_type="Runtime.ExitError")
@@ -93,11 +101,11 @@ class FastEnvironment(_Environment):
             if present:
                 self._call(exports[name], timeout)
 
-    def invoke(self, event: bytes, timeout: float) -> Output:
+    def invoke(self, event: bytes, timeout: float, budget: float | None = None) -> Output:
         self.logs, self.log_bytes = [], 0
         args = self.raw.args
         args[0].i32 = len(event)
-        self._call(self.alloc, timeout)
+        self._call(self.alloc, timeout, budget)
         ptr = args[0].i32 & 0xFFFFFFFF
         base, size = self.raw.memory(self.memory)
         if ptr == 0 or ptr + len(event) > size:
@@ -105,7 +113,7 @@ class FastEnvironment(_Environment):
             raise ExecutionError(f"alloc({len(event)}) returned {ptr}, not a buffer inside its {size}-byte memory", error_type="Runtime.InvalidAbi")
         ctypes.memmove(base + ptr, event, len(event))
         args[0].i32, args[1].i32 = ptr, len(event)
-        self._call(self.handle, timeout)
+        self._call(self.handle, timeout, budget)
         result = args[0].i64 & 0xFFFFFFFFFFFFFFFF
         ptr, length = result >> 32, result & 0xFFFFFFFF
         base, size = self.raw.memory(self.memory)
@@ -116,8 +124,8 @@ class FastEnvironment(_Environment):
             raise ExecutionError(f"handle returned {length} bytes at {ptr}, outside its {size}-byte memory", error_type="Runtime.InvalidAbi")
         return Output(ctypes.string_at(base + ptr, length), size)
 
-    def _call(self, func: Func, timeout: float) -> None:
-        self.watchdog.arm(self.raw.context, timeout)
+    def _call(self, func: Func, timeout: float, budget: float | None = None) -> None:
+        self.watchdog.arm(self.raw.context, timeout, budget)
         try:
             self.raw.call(func)
         except (Trap, WasmtimeError) as e:
@@ -148,8 +156,8 @@ class _Fresh:
         self.memory: Memory | None = None
         self.start: Func | None = None
 
-    def instantiate(self, pre: InstancePre, timeout: float) -> None:
-        self.watchdog.arm(self.raw.context, timeout)
+    def instantiate(self, pre: InstancePre, timeout: float, budget: float | None) -> None:
+        self.watchdog.arm(self.raw.context, timeout, budget)
         instance = pre.instantiate(self.store)
         self.memory = self.raw.export(instance, "memory")
         self.start = self.raw.export(instance, "_start")
@@ -174,7 +182,11 @@ class WasiEnvironment(_Environment):
         self._spent: _Fresh | None = None  # the last event's, kept to be dropped between events
         self._lock = threading.Lock()  # prepare() may come while a pool thread runs an event
 
-    def prepare(self, timeout: float) -> None:
+    @property
+    def prepared(self) -> bool:
+        return self._ready is not None
+
+    def prepare(self, timeout: float, budget: float | None = None) -> None:
         if not self._lock.acquire(blocking=False):
             return  # in use: its next event makes its own instance
         try:
@@ -183,7 +195,7 @@ class WasiEnvironment(_Environment):
                 streams = wasi_io.Streams(b"", 0, LOG_LIMIT)
                 streams.bind()
                 fresh = _Fresh(self.memory_limit)
-                fresh.instantiate(self.pre, timeout)
+                fresh.instantiate(self.pre, timeout, budget)
                 # A start function that used stdio must do it with its event: make it again then.
                 self._ready = None if streams.used else fresh
         except (Trap, WasmtimeError):
@@ -191,7 +203,7 @@ class WasiEnvironment(_Environment):
         finally:
             self._lock.release()
 
-    def invoke(self, event: bytes, timeout: float) -> Output:
+    def invoke(self, event: bytes, timeout: float, budget: float | None = None) -> Output:
         with self._lock:
             streams = wasi_io.Streams(event, OUTPUT_LIMIT, LOG_LIMIT)
             streams.bind()
@@ -200,8 +212,8 @@ class WasiEnvironment(_Environment):
             fresh = self._spent = fresh or _Fresh(self.memory_limit)  # dropped by the next prepare()
             try:
                 if not made_ahead:
-                    fresh.instantiate(self.pre, timeout)
-                fresh.watchdog.arm(fresh.raw.context, timeout)
+                    fresh.instantiate(self.pre, timeout, budget)
+                fresh.watchdog.arm(fresh.raw.context, timeout, budget)
                 try:
                     fresh.raw.call(fresh.start)
                 except ExitTrap as e:
