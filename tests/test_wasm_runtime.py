@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +154,34 @@ async def test_a_slow_module_finishes_in_the_pool_and_stays_there(runtime, modul
     for _ in range(2):
         assert (await rt.invoke(wat.viewer_request(), hook="viewer-request")).result == {}
     assert caplog.text.count("runs in its thread pool from now on") == 1
+
+
+async def test_garbage_collection_is_not_counted_against_the_inline_budget(runtime, caplog):
+    """A full collection in a big heap takes milliseconds; one that starts inside a host call
+    (they allocate) must not make a 50 µs module look slow and send it to the thread pool."""
+
+    def slow_inside_host_calls(phase, info):
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith("wasi_io.py"):
+                deadline = time.thread_time() + 0.005  # a collection over a big heap, in a host call
+                while time.thread_time() < deadline:
+                    pass
+                return
+            frame = frame.f_back
+
+    caplog.set_level(logging.INFO)
+    rt = await runtime(wat.WASI_ECHO)  # an fd_read and an fd_write per 100 bytes: many host calls
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1)  # a collection at nearly every allocation
+    gc.callbacks.append(slow_inside_host_calls)
+    try:
+        for _ in range(3):
+            await rt.invoke(wat.viewer_request(), hook="viewer-request")
+    finally:
+        gc.callbacks.remove(slow_inside_host_calls)
+        gc.set_threshold(*thresholds)
+    assert "thread pool" not in caplog.text
 
 
 async def test_a_memory_grow_bomb_stops_at_memory_mb(runtime):

@@ -20,6 +20,7 @@ module speaks, and why it cannot run, is `wasm_module`'s business; one event's r
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import time
@@ -98,14 +99,19 @@ class WasmRuntime(Pooled):
 
     async def _run_inline(self, environment: Environment, init_ms: float | None, event: dict, request_id: str) -> tuple[Environment, float | None, tuple[Any, int]]:
         """Run on this thread within INLINE_BUDGET; past it, in the pool, on a new environment if needed."""
+        collecting = gc.isenabled()
+        gc.disable()  # a collection started by a host call (~10 ms in a big heap) is not the module's CPU
         try:
             return environment, init_ms, self._run(environment, event, INLINE_BUDGET)
         except OverBudget:
             pass
         finally:
-            if not environment.prepared:  # on the other core, while this request goes on; bounded,
-                # as the next event on this environment waits for it
-                self._pool.submit(environment.prepare, self.spec.timeout, INLINE_BUDGET)
+            if collecting:
+                gc.enable()
+            if not environment.prepared:  # on this thread once the request's task yields, usually
+                # after its answer has gone (another thread would contend with this one for the GIL
+                # and wasmtime's locks: measured slower)
+                asyncio.get_running_loop().call_soon(environment.prepare, self.spec.timeout, INLINE_BUDGET)
         self._inline = False
         self.log.warning("%s used over %.0f ms of CPU on the event loop's thread: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, self.spec.name)
         if environment.broken:

@@ -20,12 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmtime import Config, Engine, FuncType, InstancePre, Linker, MemoryType, Module, ValType, WasmtimeError, wat2wasm
+from wasmtime import _ffi as ffi
 
 from . import wasi_io
 from .wasi_io import WASI_MODULE
 
-# Part of the cache key: change it whenever `_config` changes.
-ENGINE_SETTINGS = "epoch_interruption=1"
+# Instances live in a pool of slots reserved when the engine starts, reused rather than mapped
+# and unmapped: a WASI event makes and drops an instance, and on-demand allocation cost more than
+# the module's run (page faults, munmap's TLB shootdowns across cores). A slot reserves address
+# space for a whole 32-bit memory (4 GiB, no bounds checks in compiled code), not RAM.
+POOL_INSTANCES = 1000  # live instances in the process: one per fast ABI environment, up to two per WASI one
+MAX_MEMORY = 1 << 32
+# Part of the cache key: change it whenever the engine's configuration changes.
+ENGINE_SETTINGS = f"epoch_interruption=1 pooling={POOL_INSTANCES}x{MAX_MEMORY}"
 EPOCH_TICK = 0.005  # seconds; a timeout is noticed at most about one tick late
 
 _engine: Engine | None = None
@@ -39,6 +46,13 @@ def engine() -> Engine:
         if _engine is None:
             config = Config()
             config.epoch_interruption = True
+            pool = ffi.wasmtime_pooling_allocation_config_new()
+            ffi.wasmtime_pooling_allocation_config_total_core_instances_set(pool, POOL_INSTANCES)
+            ffi.wasmtime_pooling_allocation_config_total_memories_set(pool, POOL_INSTANCES)
+            ffi.wasmtime_pooling_allocation_config_total_tables_set(pool, POOL_INSTANCES)
+            ffi.wasmtime_pooling_allocation_config_max_memory_size_set(pool, MAX_MEMORY)
+            ffi.wasmtime_pooling_allocation_strategy_set(config.ptr(), pool)
+            ffi.wasmtime_pooling_allocation_config_delete(pool)  # the config keeps its own copy
             _engine = Engine(config)
             threading.Thread(target=_tick, args=(_engine,), name="wasm-epoch", daemon=True).start()
         return _engine
