@@ -29,10 +29,6 @@ _MEMORY = b"memory"
 _slot = threading.local()
 
 
-class OutputTooLarge(Exception):
-    """Raised by the run when stdout grew past its limit (the module was stopped there)."""
-
-
 class Streams:
     """One event's stdio: the event to read, and what the module wrote."""
 
