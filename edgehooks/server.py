@@ -44,38 +44,56 @@ class _ViewerConnection(web_protocol.RequestHandler):
     (slowloris) nor a new one that never sends a byte (a flood of those exhausts descriptors): a
     viewer gets `header_timeout` seconds from connecting, and from the first byte of each later
     request, to the end of that request's headers.
+
+    A request only moves the deadline (`_due`); the connection's one timer, when it fires early,
+    sets itself again for the deadline then due. A timer started and cancelled per request cost
+    a cache hit 7% of its time.
     """
 
     header_timeout = 10.0
-    _deadline: asyncio.TimerHandle | None = None
+    _timer: asyncio.TimerHandle | None = None
+    _due: float | None = None  # when the awaited request's headers must be complete; None: none awaited
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._start_deadline()
+        self._await_headers()
 
     def data_received(self, data: bytes) -> None:
-        if self._deadline is None and not self._request_in_progress:
-            self._start_deadline()
+        if self._due is None and not self._request_in_progress:
+            self._await_headers()
         super().data_received(data)
 
-    def _start_deadline(self) -> None:
-        self._deadline = self._loop.call_later(self.header_timeout, self.force_close)
+    def _await_headers(self) -> None:
+        self._due = self._loop.time() + self.header_timeout
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._due, self._deadline)
+
+    def _deadline(self) -> None:
+        self._timer = None
+        if self._due is None:
+            return
+        if self._due - self._loop.time() > _EARLY:
+            self._timer = self._loop.call_at(self._due, self._deadline)
+        else:
+            self.force_close()
 
     async def _handle_request(self, request, start_time, request_handler):  # type: ignore[override]
-        self._cancel_deadline()
+        self._due = None
         try:
             return await super()._handle_request(request, start_time, request_handler)
         finally:
-            self._cancel_deadline()
+            self._due = None
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        self._cancel_deadline()
+        self._due = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
-    def _cancel_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+
+# asyncio runs a timer up to its clock's resolution before it is due: that is not early.
+_EARLY = 0.01
 
 
 class _Server(web.Server):
