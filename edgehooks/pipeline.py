@@ -517,9 +517,19 @@ def _origin_host(origin: dict) -> str:
     return host if custom["port"] == default_port else f"{host}:{custom['port']}"
 
 
+_ID_BYTES = 40  # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that
+_ids = bytearray()  # random bytes for the next ids: one system call per 256 ids, not one each
+
+
 def new_request_id() -> str:
-    # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that.
-    return base64.urlsafe_b64encode(os.urandom(40)).decode()
+    if not _ids:
+        _ids.extend(os.urandom(_ID_BYTES * 256))
+    chunk = bytes(_ids[-_ID_BYTES:])
+    del _ids[-_ID_BYTES:]
+    return base64.urlsafe_b64encode(chunk).decode()
+
+
+os.register_at_fork(after_in_child=_ids.clear)  # a forked child must not repeat its parent's ids
 
 
 def error_response(status: int, cause: str, request_id: str) -> Response:
