@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 Headers = list[tuple[str, str]]
 # A body is either fully in memory or a stream of chunks that can be consumed once.
@@ -45,12 +45,16 @@ class Request:
     def header(self, name: str) -> str | None:
         return get_header(self.headers, name)
 
-    @cached_property
+    @property
     def names(self) -> frozenset[str]:
         """Its field names, lower-case: most requests have no conditional, range or Cache-Control
         field, and one look here spares a scan of every line for each. Computed once: a request's
-        headers are replaced (dataclasses.replace, a new Request), never changed in place."""
-        return frozenset([k.lower() for k, _ in self.headers])
+        headers are replaced (dataclasses.replace, a new Request), never changed in place.
+        (Not functools.cached_property: before Python 3.12 it takes a lock, which cost more.)"""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = self.__dict__["_names"] = frozenset([k.lower() for k, _ in self.headers])
+        return names
 
     @property
     def target(self) -> str:
