@@ -160,7 +160,7 @@ class Pipeline:
         if not behavior.cache.enabled:
             return await self._fetched(behavior, ctx, request, origin, timing)
         key = cache_key(behavior.cache, request)
-        wanted = freshness.request_directives(request.headers)
+        wanted = freshness.request_directives(request.headers) if not request.names.isdisjoint(freshness.REQUEST_FIELDS) else {}
         entry = await self._lookup(key, request)
         answer = self._reused(behavior, ctx, request, origin, key, entry, wanted, timing)
         if answer is None and await self.flights.wait(key, read_timeout(origin)):
@@ -459,10 +459,10 @@ def _from_entry(entry: Entry, now: float, request: Request) -> Response:
     """A stored response as this request gets it: with its current Age, without a body for HEAD,
     as 304 when the request's own conditions hold (RFC 9111 §4.3.2), as 206 for one byte range."""
     age = ("Age", str(int(entry.age(now))))
-    if conditional.not_modified(request.headers, entry.status, entry.headers):
+    if not request.names.isdisjoint(conditional.REQUEST_FIELDS) and conditional.not_modified(request.headers, entry.status, entry.headers):
         return Response(304, "Not Modified", conditional.not_modified_headers(entry.headers) + [age], b"")
     headers, body = without(entry.headers, "age"), entry.body
-    span = ranges.byte_range(request.headers, entry.headers, len(body)) if entry.status == 200 else None
+    span = ranges.byte_range(request.headers, entry.headers, len(body)) if entry.status == 200 and "range" in request.names else None
     if span is not None:
         first, last = span
         return Response(206, "Partial Content", ranges.partial_headers(headers, first, last, len(body)) + [age], b"" if request.method == "HEAD" else body[first : last + 1])
@@ -517,9 +517,19 @@ def _origin_host(origin: dict) -> str:
     return host if custom["port"] == default_port else f"{host}:{custom['port']}"
 
 
+_ID_BYTES = 40  # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that
+_ids = bytearray()  # random bytes for the next ids: one system call per 256 ids, not one each
+
+
 def new_request_id() -> str:
-    # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that.
-    return base64.urlsafe_b64encode(os.urandom(40)).decode()
+    if not _ids:
+        _ids.extend(os.urandom(_ID_BYTES * 256))
+    chunk = bytes(_ids[-_ID_BYTES:])
+    del _ids[-_ID_BYTES:]
+    return base64.urlsafe_b64encode(chunk).decode()
+
+
+os.register_at_fork(after_in_child=_ids.clear)  # a forked child must not repeat its parent's ids
 
 
 def error_response(status: int, cause: str, request_id: str) -> Response:

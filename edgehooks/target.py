@@ -32,6 +32,8 @@ def split_target(raw: str) -> tuple[str, str, str | None]:
 
 def remove_dot_segments(path: str) -> str:
     """RFC 3986 §5.2.4, also for the percent-encoded forms (`%2e%2e`), keeping other encodings as sent."""
+    if "/." not in path and "/%2" not in path:
+        return path  # no segment starts with a dot, plain or encoded: nearly every request
     out: list[str] = []
     segments = path.split("/")[1:]
     for i, segment in enumerate(segments):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
 
 import httpx
 import pytest
+import uvloop
 
 from conftest import REPO
+
+from edgehooks import loop
 
 
 def _start(*args: str) -> tuple[subprocess.Popen, str]:
@@ -65,3 +69,10 @@ def test_busy_port_is_a_clear_error(served):
         [sys.executable, "-m", "edgehooks", "serve", "--listen", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "cannot listen on" in done.stderr
+
+
+def test_serve_runs_on_uvloop_where_it_is_installed():
+    async def running() -> type:
+        return type(asyncio.get_running_loop())
+
+    assert loop.run(running()) is uvloop.Loop

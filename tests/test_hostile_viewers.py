@@ -4,6 +4,7 @@ connection) and causes no origin request; path tricks and unkeyed headers cannot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 import pytest
@@ -133,6 +134,31 @@ async def test_slowloris_headers_are_cut_off(edgehooks, origin):
             break
     writer.close()
     assert closed and origin.received == []
+
+
+async def test_a_later_request_on_a_kept_connection_gets_its_own_header_deadline(edgehooks, origin):
+    # The first request is answered at once; the second trickles from 0.3 s on, so its deadline
+    # falls after the one the connection started with, which must not close it early nor let it live.
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    host, port = await _restarted(proxy, header_timeout=0.5)
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(b"GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert (await reader.readuntil(b"origin saw GET /first")).startswith(b"HTTP/1.1 200")
+    await asyncio.sleep(0.3)
+    started = asyncio.get_running_loop().time()
+    writer.write(b"GET /second HTTP/1.1\r\nHost: a\r\n")
+    for i in range(40):
+        await asyncio.sleep(0.05)
+        if reader.at_eof() or writer.is_closing():
+            break
+        writer.write(b"X-%d: y\r\n" % i)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # closed, without an answer
+    lasted = asyncio.get_running_loop().time() - started
+    writer.close()
+    assert lasted > 0.45, lasted  # its own 0.5 s, not what was left of the connection's first (0.2 s)
+    assert [r["path"] for r in origin.received] == ["/first"]
 
 
 @pytest.mark.parametrize("target", [b"p://].[@/", b"http://[/x", b"http://a]b/"])

@@ -71,6 +71,10 @@ def freshened(stored: Headers, not_modified: Headers) -> Headers:
     return without(stored, *{k for k, _ in updates}) + updates
 
 
+# The request fields not_modified reads: a request without them is never answered with 304.
+REQUEST_FIELDS = frozenset({"if-none-match", "if-modified-since"})
+
+
 def not_modified(request_headers: Headers, status: int, stored: Headers) -> bool:
     """Should a viewer's conditional GET/HEAD get 304 from this fresh stored response (§4.3.2)?
     If-None-Match, when present, decides alone; otherwise If-Modified-Since against

@@ -149,6 +149,10 @@ REFRESH = "refresh"  # serve it stale and revalidate in the background (stale-wh
 VALIDATE = "validate"  # ask the origin first
 
 
+# The request fields request_directives reads: a request without them has no directives.
+REQUEST_FIELDS = frozenset({"cache-control", "pragma"})
+
+
 def request_directives(headers: Headers) -> Directives:
     """The request's Cache-Control; a bare Pragma: no-cache counts as no-cache (§5.4)."""
     lines = get_all(headers, "cache-control")

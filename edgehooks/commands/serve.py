@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import config
+from .. import config, loop
 from . import load_or_exit
 
 
@@ -29,15 +29,15 @@ def run(args) -> int:
 
     path = args.config or str(config.default_config_path())
     if args.worker_control is not None:
-        return asyncio.run(_serve_worker(load_or_exit(path), args.listen, args.worker_control))
+        return loop.run(_serve_worker(load_or_exit(path), args.listen, args.worker_control))
     if not args.reload:
-        return asyncio.run(_serve(load_or_exit(path), args.listen, None, args.workers, args.log_level))
+        return loop.run(_serve(load_or_exit(path), args.listen, None, args.workers, args.log_level))
     if args.workers > 1:
         print("edgehooks: --reload serves from one process: use it without --workers", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="edgehooks-code-") as copies:
         numbering = Numbering(Path(copies))  # shared with reloads, so that new code gets the next number
-        return asyncio.run(_serve(load_or_exit(path, numbering), args.listen, (path, numbering), 1, args.log_level))
+        return loop.run(_serve(load_or_exit(path, numbering), args.listen, (path, numbering), 1, args.log_level))
 
 
 def _count(value: str) -> int:
@@ -65,9 +65,9 @@ async def _serve(dist, listen: str | None, reload: tuple[str, object] | None, wo
         print(f"edgehooks: admin listener on {server.admin.url}", flush=True)
     watcher = asyncio.create_task(Reloader(server, *reload).run()) if reload else None
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    running = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        running.add_signal_handler(sig, stop.set)
     await stop.wait()
     if watcher is not None:
         watcher.cancel()
