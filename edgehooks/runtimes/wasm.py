@@ -7,8 +7,9 @@ GIL, so a long one runs in this function's own thread pool and the event loop ke
 But handing an event to a pool thread and back costs more (40–150 µs here) than a typical module's
 whole run, so a function starts out running on the event loop's thread under a short CPU budget
 (`INLINE_BUDGET`, enforced by the same watchdog as the timeout). An event that overruns it is
-stopped and run again in the pool with the full timeout, and the function stays in the pool from
-then on. A WASI instance is fresh per event, so the first run leaves no trace; a fast ABI
+stopped and run again in the pool with the full timeout; after `STRIKES` overruns close together
+the function stays in the pool from then on (one overrun can be the process warming up: a first
+call's page faults measured ~5 ms of CPU). A WASI instance is fresh per event, so the first run leaves no trace; a fast ABI
 instance stopped mid-event is thrown away and the event re-runs on a new environment — what Lambda
 does whenever it routes an event to a new environment, so a handler cannot tell.
 
@@ -37,7 +38,9 @@ from .wasm_env import FastEnvironment, OverBudget, WasiEnvironment, decode
 from .wasm_module import Abi, Loaded, load
 
 Environment = FastEnvironment | WasiEnvironment
-INLINE_BUDGET = 0.002  # CPU seconds; noticed at the watchdog's next epoch tick, so the loop may block ~5 ms once
+INLINE_BUDGET = 0.002  # CPU seconds; noticed at the watchdog's next epoch tick, so the loop may block ~5 ms
+STRIKES = 3  # overruns, each within FORGIVEN events of the last, that send a function to its pool
+FORGIVEN = 1000
 
 
 def check(spec: FunctionSpec) -> str | None:
@@ -59,7 +62,8 @@ class WasmRuntime(Pooled):
         self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
         self.memory_limit = spec.memory_mb << 20
         self._loaded: Loaded | None = None
-        self._inline = True  # until an event overruns INLINE_BUDGET
+        self._inline = True  # until STRIKES events overrun INLINE_BUDGET
+        self._strikes = self._clean = 0  # overruns, and events within budget since the last one
         self._pool = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix=f"wasm-{spec.name}")
         self.environments: Environments[Environment] = Environments(spec, self._spawn, self._discard, self.log, prepared=lambda environment: environment.prepared)
 
@@ -102,7 +106,9 @@ class WasmRuntime(Pooled):
         collecting = gc.isenabled()
         gc.disable()  # a collection started by a host call (~10 ms in a big heap) is not the module's CPU
         try:
-            return environment, init_ms, self._run(environment, event, INLINE_BUDGET)
+            result = self._run(environment, event, INLINE_BUDGET)
+            self._clean += 1
+            return environment, init_ms, result
         except OverBudget:
             pass
         finally:
@@ -112,8 +118,11 @@ class WasmRuntime(Pooled):
                 # after its answer has gone (another thread would contend with this one for the GIL
                 # and wasmtime's locks: measured slower)
                 asyncio.get_running_loop().call_soon(environment.prepare, self.spec.timeout, INLINE_BUDGET)
-        self._inline = False
-        self.log.warning("%s used over %.0f ms of CPU on the event loop's thread: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, self.spec.name)
+        self._strikes = 1 if self._clean > FORGIVEN else self._strikes + 1
+        self._clean = 0
+        if self._strikes >= STRIKES:
+            self._inline = False
+            self.log.warning("%s used over %.0f ms of CPU on the event loop's thread, %d times: %s runs in its thread pool from now on", request_id, INLINE_BUDGET * 1000, STRIKES, self.spec.name)
         if environment.broken:
             await self.environments.release(environment, broken=True)
             environment, init_ms = await self._acquire(request_id)
