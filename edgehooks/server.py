@@ -282,9 +282,13 @@ async def send(viewer: web.BaseRequest, response: Response) -> web.StreamRespons
     length = get_header(response.headers, "content-length")
     if length and length.isdigit():
         out.content_length = int(length)
-    await out.prepare(viewer)
-    async for chunk in response.body:
-        if viewer.method != "HEAD":
-            await out.write(chunk)
-    await out.write_eof()
+    try:
+        await out.prepare(viewer)
+        async for chunk in response.body:
+            if viewer.method != "HEAD":
+                await out.write(chunk)
+        await out.write_eof()
+    except ConnectionResetError:  # the viewer left mid-answer: nobody to tell, nothing to log
+        await response.body.aclose()  # lets go of the origin's connection (and a cache fill)
+        return _Written(False)
     return out

@@ -216,3 +216,24 @@ async def test_vary_keeps_one_viewers_variant_from_another(edgehooks, origin):
     assert (again.text, again.headers["x-cache"]) == ("page in en", "Hit from edgehooks")
     assert bare.text == "page in none"
     assert origin.hits("/page") == 3
+
+
+async def test_a_viewer_that_leaves_before_its_answer_costs_no_error_log(edgehooks, origin, caplog):
+    answered = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.3)
+        answered.set()
+        return web.Response(text="late", headers={"Cache-Control": "no-store"})
+
+    origin.route("/slow", slow)
+    proxy = await edgehooks(PLAIN.format(origin=origin.url))
+    host, port = proxy.url.removeprefix("http://").rsplit(":", 1)
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+    await writer.drain()
+    writer.close()  # gone before the origin answers
+    await asyncio.wait_for(answered.wait(), 5)
+    await asyncio.sleep(0.2)  # the proxy's attempt to answer
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    assert (await proxy.get("/still-serving")).status_code == 200
