@@ -19,7 +19,7 @@ import pytest
 
 from edgehooks.distribution import FunctionSpec
 from edgehooks.errors import ExecutionError, ThrottledError
-from edgehooks.runtimes import check, create
+from edgehooks.runtimes import check, create, protocol
 
 EVENT = {"Records": [{"cf": {"config": {"eventType": "viewer-request"}, "request": {"uri": "/", "headers": {}}}}]}
 
@@ -100,6 +100,10 @@ def returns_bytes(event, context):
 
 def unserialisable(event, context):
     return {"when": object()}
+
+def sizes(event, context):
+    # An answer larger than a pipe's buffer and than one read, about an event as large.
+    return {"event_bytes": len(json.dumps(event)), "data": "y" * 3_000_000}
 '''
 
 
@@ -272,3 +276,38 @@ def test_check_names_why_a_handler_cannot_load(tmp_path):
         (tmp_path / name).write_text(source)
         spec = FunctionSpec("f", handler=f"{name}:handler", handler_file=tmp_path / name, handler_function="handler")
         assert (check(spec) or "").startswith(reason), name
+
+
+def test_frames_come_out_whole_however_the_pipe_cuts_them():
+    messages = [{"n": 1, "text": "é" * 300}, {"n": 2}, {"n": 3, "list": list(range(50))}]
+    stream = b"".join(protocol.encode(m) for m in messages)
+    for cut in (1, 3, 4, 5, 97, len(stream)):
+        frames, out = protocol.Frames(), []
+        for start in range(0, len(stream), cut):
+            out += frames.feed(stream[start : start + cut])
+        assert out == messages, cut
+    with pytest.raises(protocol.FrameError):
+        protocol.Frames().feed(protocol.HEADER.pack(protocol.MAX_FRAME + 1) + b"{}")
+
+
+async def test_events_and_answers_larger_than_a_pipe_buffer_arrive_whole(runtime):
+    rt = await runtime("sizes", memory_mb=256)
+    big = {"Records": [{"cf": {"config": {"eventType": "origin-request"}, "request": {"uri": "/", "headers": {}, "body": {"data": "x" * 2_000_000}}}}]}
+    invocation = await rt.invoke(big, hook="origin-request")
+    assert invocation.result["event_bytes"] == len(json.dumps(big))
+    assert invocation.result["data"] == "y" * 3_000_000
+    assert (await rt.invoke(EVENT, hook="origin-request")).result["event_bytes"] == len(json.dumps(EVENT))  # the pipes stay in step
+
+
+async def test_an_invocation_nobody_waits_for_any_more_frees_its_environment(runtime):
+    rt = await runtime("slow")
+    pid = (await rt.invoke(EVENT, hook="viewer-request")).result["pid"]
+    abandoned = asyncio.create_task(rt.invoke(EVENT, hook="viewer-request"))
+    await asyncio.sleep(0.1)
+    abandoned.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
+    # The worker is still busy with that event: it is not handed the next one, and does not linger.
+    assert rt.environments.busy == 0 and rt.environments.alive == 0 and not alive(pid)
+    again = await rt.invoke(EVENT, hook="viewer-request")
+    assert again.init_ms is not None and again.result["pid"] != pid

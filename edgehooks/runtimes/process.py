@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import logging
 import os
 import secrets
@@ -33,11 +34,48 @@ INIT_TIMEOUT = 10.0  # Lambda gives the INIT phase at most 10 s (reference §4.2
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
+class Replies(asyncio.Protocol):
+    """The worker's frame pipe as the event loop reads it: each message resolves the future that
+    `next` gave out. A protocol rather than a StreamReader: one callback per reply instead of two
+    awaited reads, each with its own future and wake-up."""
+
+    def __init__(self) -> None:
+        self._frames = protocol.Frames()
+        self._messages: collections.deque = collections.deque()
+        self._waiter: asyncio.Future | None = None
+        self._gone: Exception | None = None  # why no more messages will come
+
+    def next(self) -> asyncio.Future:
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._hand_over()
+        return self._waiter
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._messages.extend(self._frames.feed(data))
+        except protocol.FrameError as e:
+            self._gone = e
+        self._hand_over()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._gone = self._gone or ConnectionError("the worker closed its frame pipe")
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._messages:
+            waiter.set_result(self._messages.popleft())
+        elif self._gone is not None:
+            waiter.set_exception(self._gone)
+
+
 @dataclass
 class Worker:
     process: asyncio.subprocess.Process
-    frames_in: asyncio.StreamReader
-    frames_out: asyncio.StreamWriter
+    replies: Replies
+    events: asyncio.WriteTransport  # the frame pipe to the worker
     output: asyncio.Task  # forwards what the process writes to fds 1 and 2 outside the runtime's capture
     logs: list[str] = field(default_factory=list)
 
@@ -69,16 +107,25 @@ class ProcessRuntime(Pooled):
         error: FunctionError | None = None
         broken = False
         try:
-            worker.frames_out.write(protocol.encode({"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}))
-            async with asyncio.timeout(self.spec.timeout):  # no task per event, as wait_for makes
-                reply = await protocol.read(worker.frames_in)
+            worker.events.write(protocol.encode({"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}))
+            waiting = worker.replies.next()
+            # A timer on the future itself: cheaper than asyncio.timeout, no task per event as wait_for makes.
+            timer = asyncio.get_running_loop().call_later(self.spec.timeout, _time_out, waiting)
+            try:
+                reply = await waiting
+            finally:
+                timer.cancel()
         except TimeoutError:
             broken = True
             error = ExecutionError(f"Task timed out after {self.spec.timeout:.2f} seconds", error_type="Sandbox.Timedout")
             worker.logs.append(lambdalog.timeout_line(request_id, _now(), self.spec.timeout))
-        except (asyncio.IncompleteReadError, ConnectionError, protocol.FrameError):
+        except (ConnectionError, protocol.FrameError):
             broken = True
             error = ExecutionError(f"Runtime exited with error: {await _exit_status(worker.process)}", error_type="Runtime.ExitError")
+        except asyncio.CancelledError:
+            # Nobody waits for this event any more, but the worker is still busy with it.
+            await self.environments.release(worker, broken=True)
+            raise
         duration_ms = (time.perf_counter() - started) * 1000
         if "error" in reply:
             broken = reply.get("broken", False)
@@ -112,14 +159,12 @@ class ProcessRuntime(Pooled):
             os.close(to_child[0])
             os.close(from_child[1])
         loop = asyncio.get_running_loop()
-        frames_in = asyncio.StreamReader(limit=protocol.MAX_FRAME)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(frames_in), os.fdopen(from_child[0], "rb", 0))
-        transport, writer_protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(to_child[1], "wb", 0))
-        frames_out = asyncio.StreamWriter(transport, writer_protocol, None, loop)
-        worker = Worker(process, frames_in, frames_out, asyncio.create_task(self._forward_output(process)))
+        _, replies = await loop.connect_read_pipe(Replies, os.fdopen(from_child[0], "rb", 0))
+        events, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(to_child[1], "wb", 0))
+        worker = Worker(process, replies, events, asyncio.create_task(self._forward_output(process)))
         try:
-            ready = await asyncio.wait_for(protocol.read(frames_in), INIT_TIMEOUT)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+            ready = await asyncio.wait_for(replies.next(), INIT_TIMEOUT)
+        except (asyncio.TimeoutError, ConnectionError, protocol.FrameError) as e:
             status = "timeout" if isinstance(e, asyncio.TimeoutError) else await _exit_status(process)
             await self._kill(worker)
             raise self._init_failed("Runtime.ExitError", f"Runtime exited during init: {status}", started, []) from None
@@ -147,8 +192,13 @@ class ProcessRuntime(Pooled):
         except ProcessLookupError:
             pass
         await worker.process.wait()
-        worker.frames_out.close()
+        worker.events.close()
         worker.output.cancel()
+
+
+def _time_out(waiting: asyncio.Future) -> None:
+    if not waiting.done():
+        waiting.set_exception(TimeoutError())
 
 
 async def _exit_status(process: asyncio.subprocess.Process) -> str:

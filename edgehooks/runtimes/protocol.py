@@ -1,12 +1,13 @@
 """Frames between the proxy and a worker process: a 4-byte big-endian length, then UTF-8 JSON.
 
 They travel on pipes of their own, never on the worker's stdout or stderr, which belong to the
-handler's prints. The Node.js worker speaks the same frames.
+handler's prints. The Node.js worker speaks the same frames. `Frames` cuts a byte stream into
+them without doing any I/O; the proxy feeds it from the event loop (runtimes/process.py), the
+worker from blocking reads (`Reader`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import struct
 from typing import Any
@@ -15,6 +16,7 @@ from . import codec
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024  # a runaway result is an error, not an allocation the proxy must survive
+READ_SIZE = 256 * 1024  # one read takes a whole event or answer of ordinary size
 
 
 class FrameError(Exception):
@@ -37,35 +39,45 @@ def decode_length(header: bytes) -> int:
     return length
 
 
-async def read(reader: asyncio.StreamReader) -> Any:
-    """The next message; asyncio.IncompleteReadError when the worker is gone."""
-    length = decode_length(await reader.readexactly(HEADER.size))
-    return codec.loads(await reader.readexactly(length))
+class Frames:
+    """Bytes in, complete messages out; FrameError for a frame over MAX_FRAME."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Any]:
+        if not self._buffer and len(data) >= HEADER.size and len(data) == HEADER.size + decode_length(data[: HEADER.size]):
+            return [codec.loads(data[HEADER.size :])]  # one whole frame in one read: no copying
+        self._buffer += data
+        messages = []
+        while len(self._buffer) >= HEADER.size:
+            end = HEADER.size + decode_length(self._buffer[: HEADER.size])
+            if len(self._buffer) < end:
+                break
+            messages.append(codec.loads(bytes(self._buffer[HEADER.size : end])))
+            del self._buffer[:end]
+        return messages
 
 
-def read_blocking(fd: int) -> Any:
-    """The worker side: the next message, or None when the proxy closed the pipe."""
-    header = _read_exactly(fd, HEADER.size)
-    if header is None:
-        return None
-    payload = _read_exactly(fd, decode_length(header))
-    if payload is None:
-        return None
-    return codec.loads(payload)
+class Reader:
+    """The worker side: messages from a blocking pipe, one read per frame when it fits."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._frames = Frames()
+        self._pending: list[Any] = []
+
+    def next(self) -> Any:
+        """The next message, or None when the proxy closed the pipe."""
+        while not self._pending:
+            data = os.read(self._fd, READ_SIZE)
+            if not data:
+                return None
+            self._pending = self._frames.feed(data)
+        return self._pending.pop(0)
 
 
 def write_blocking(fd: int, message: dict, result: bytes | None = None) -> None:
     data = memoryview(encode(message, result))
     while data:
         data = data[os.write(fd, data) :]
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    parts = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            return None
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)

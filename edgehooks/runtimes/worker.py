@@ -27,7 +27,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .protocol import read_blocking, write_blocking
+from .protocol import Reader, write_blocking
 
 LOG_CAP = 256 * 1024  # CloudWatch's largest log event; past it, one invocation's output is cut
 
@@ -203,7 +203,8 @@ def serve(file: Path, function: str, in_fd: int, out_fd: int) -> None:
         write_blocking(out_fd, {"error": _error("Runtime.ExitError", f"Runtime exited during init: {type(e).__name__}: {e}"), "logs": capture.take()})
         return
     write_blocking(out_fd, {"ready": True, "init_ms": (time.perf_counter() - started) * 1000, "logs": capture.take()})
-    while (message := read_blocking(in_fd)) is not None:
+    events = Reader(in_fd)
+    while (message := events.next()) is not None:
         write_blocking(out_fd, *invoke(function_handler, message, capture))
 
 
