@@ -12,7 +12,10 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -311,3 +314,44 @@ async def test_an_invocation_nobody_waits_for_any_more_frees_its_environment(run
     assert rt.environments.busy == 0 and rt.environments.alive == 0 and not alive(pid)
     again = await rt.invoke(EVENT, hook="viewer-request")
     assert again.init_ms is not None and again.result["pid"] != pid
+
+
+def test_a_worker_dies_with_a_proxy_that_is_killed(tmp_path):
+    # The proxy is SIGKILLed mid-event: nothing of it runs to clean up, and its busy worker (in its
+    # own session, out of reach of a group kill) must not go on spinning.
+    (tmp_path / "spin.py").write_text(
+        "import os\n"
+        "def handler(event, context):\n"
+        "    open('worker.pid', 'w').write(str(os.getpid()))\n"
+        "    while True:\n"
+        "        pass\n"
+    )
+    proxy = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import asyncio
+        from pathlib import Path
+        from edgehooks.distribution import FunctionSpec
+        from edgehooks.runtimes import create
+        async def main():
+            runtime = create(FunctionSpec("f", handler_file=Path({str(tmp_path / "spin.py")!r}), handler_function="handler", timeout=60))
+            await runtime.start()
+            await runtime.invoke({{"Records": []}}, hook="viewer-request")
+        asyncio.run(main())
+    """)])  # fmt: skip
+    pid_file = tmp_path / "worker.pid"
+    try:
+        for _ in range(200):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        assert alive(worker)
+    finally:
+        proxy.kill()
+        proxy.wait()
+    for _ in range(100):
+        if not alive(worker):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        raise AssertionError("the worker outlived its proxy")

@@ -16,6 +16,7 @@ import collections
 import logging
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -29,6 +30,13 @@ from ..distribution import FunctionSpec
 from ..errors import ExecutionError, FunctionError
 from . import Invocation, protocol
 from .environments import Environments, Pooled
+
+# A worker outlives a proxy that is SIGKILLed (it has its own session, so the group kill misses
+# it), and a handler stuck in a loop then burns a core for good: seen here, two for an hour.
+# util-linux's setpriv makes the kernel kill the worker when the proxy dies (the death signal
+# survives exec, through prlimit for Node.js too). Where there is no setpriv, workers go unguarded.
+_SETPRIV = shutil.which("setpriv")
+_ORPHAN_GUARD = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
 
 INIT_TIMEOUT = 10.0  # Lambda gives the INIT phase at most 10 s (reference §4.2)
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -150,7 +158,7 @@ class ProcessRuntime(Pooled):
         to_child, from_child = os.pipe(), os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.command(to_child[0], from_child[1]),
+                *_ORPHAN_GUARD, *self.command(to_child[0], from_child[1]),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(to_child[0], from_child[1]), env=self._env, cwd=self.spec.handler_file.parent,
                 start_new_session=True,  # its own process group: a timeout kills what it forked too
