@@ -11,7 +11,6 @@ import httpx
 import pytest
 import uvloop
 
-from conftest import REPO
 
 from edgehooks import loop
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from wasmtime import ExitTrap, Func, FuncType, Instance, InstancePre, Memory, Store, Trap, WasiConfig, WasmtimeError
 
-from ..errors import ExecutionError, FunctionError, ValidationError
+from ..errors import ExecutionError, ValidationError
 from . import codec, wasi_io, wasm_call
 from .wasm_call import RawStore, Watchdog
 from .wasm_module import LOG_IMPORT, Loaded, engine
