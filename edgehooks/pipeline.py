@@ -22,7 +22,6 @@ The front ends (the aiohttp server, the mitmproxy addon) only translate to and f
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import os
 import time
@@ -30,7 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from . import canary, events, paths, servertiming, validation
+from . import canary, events, ids, paths, servertiming, validation
 from .cache import Entry, Store, cache_key, conditional, freshness, invalidation, ranges, vary
 from .cache.vary import selecting_values, vary_names
 from .collapsing import Flights
@@ -110,7 +109,7 @@ class Pipeline:
         """`origin` (an event's origin object) replaces the behavior's: a forward proxy's front end
         passes the site the viewer asked for."""
         behavior = paths.select(self.dist.behaviors, viewer_request.uri)
-        ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, new_request_id())
+        ctx = EventContext(self.dist.server.domain_name, self.dist.server.distribution_id, ids.request_id())
         timing = Timing()
         try:
             origin = origin or self._origin_objects[behavior.origin]
@@ -515,21 +514,6 @@ def _origin_host(origin: dict) -> str:
     default_port = 443 if custom["protocol"] == "https" else 80
     host = custom["domainName"]
     return host if custom["port"] == default_port else f"{host}:{custom['port']}"
-
-
-_ID_BYTES = 40  # CloudFront's ids are 56 characters of base64 ending in "==": 40 random bytes give that
-_ids = bytearray()  # random bytes for the next ids: one system call per 256 ids, not one each
-
-
-def new_request_id() -> str:
-    if not _ids:
-        _ids.extend(os.urandom(_ID_BYTES * 256))
-    chunk = bytes(_ids[-_ID_BYTES:])
-    del _ids[-_ID_BYTES:]
-    return base64.urlsafe_b64encode(chunk).decode()
-
-
-os.register_at_fork(after_in_child=_ids.clear)  # a forked child must not repeat its parent's ids
 
 
 def error_response(status: int, cause: str, request_id: str) -> Response:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
-from . import events
+from . import events, ids
 from .distribution import OriginSpec, ServerSettings
 from .events import EventContext
 from .messages import Headers, Request, Response, without
-from .pipeline import BODY_EXPOSURE, new_request_id, origin_facing
+from .pipeline import BODY_EXPOSURE, origin_facing
 from .validation import reason_phrase
 
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
@@ -52,7 +52,7 @@ def event(event_type: str, sample: Sample, *, server: ServerSettings | None = No
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; one of: {', '.join(EVENT_TYPES)}")
     server = server or ServerSettings()
-    ctx = EventContext(server.domain_name, server.distribution_id, new_request_id())
+    ctx = EventContext(server.domain_name, server.distribution_id, ids.request_id())
     request = _viewer_request(sample, server.domain_name)
     origin_json = events.origin_object(origin or ORIGIN) if event_type.startswith("origin-") else None
     if origin_json is not None:

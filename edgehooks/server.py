@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aiohttp import web, web_protocol
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from . import runtimes
+from . import ids, runtimes
 from .admin import Admin
 from .cache import build_store
 from .distribution import Distribution
@@ -25,7 +25,7 @@ from .listen import bind
 from .metrics import Metrics
 from .messages import Request, Response, get_header, strip_hop_by_hop, without
 from .origin import Origins
-from .pipeline import Outcome, Pipeline, error_response, new_request_id
+from .pipeline import Outcome, Pipeline, error_response
 from .target import BadTarget, split_target
 from .viewer_parser import ViewerRequestParser
 from .wire import whole_response
@@ -195,12 +195,12 @@ class Node:
     async def _serve(self, pipeline: Pipeline, viewer: web.BaseRequest) -> web.StreamResponse | _Written:
         if viewer.version.major < 1:  # llhttp reads "GET /" as HTTP/0.9; CloudFront refuses it
             log.info("%s: 400: HTTP/%d.%d", viewer.remote, *viewer.version)
-            return await send(viewer, error_response(400, "Bad request.", new_request_id()))
+            return await send(viewer, error_response(400, "Bad request.", ids.request_id()))
         try:
             request = to_request(viewer, self.body_timeout)
         except BadTarget as e:
             log.info("%s: 400: %s", viewer.remote, e)
-            return await send(viewer, error_response(400, "Bad request.", new_request_id()))
+            return await send(viewer, error_response(400, "Bad request.", ids.request_id()))
         return await send(viewer, await self.answer(request, pipeline=pipeline))
 
     async def answer(self, request: Request, origin: dict | None = None, pipeline: Pipeline | None = None) -> Response:

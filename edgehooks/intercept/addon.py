@@ -28,7 +28,8 @@ from edgehooks.distribution import ConfigError
 from edgehooks.intercept import hosts, translate
 from edgehooks.messages import read_body
 from edgehooks.origin import OriginError
-from edgehooks.pipeline import error_response, new_request_id
+from edgehooks import ids
+from edgehooks.pipeline import error_response
 from edgehooks.server import Node
 from edgehooks.target import BadTarget
 
@@ -98,7 +99,7 @@ class EdgeHooks:
             request = translate.to_request(flow)
         except BadTarget as e:
             log.info("%s: 400: %s", flow.client_conn.peername[0], e)
-            response = error_response(400, "Bad request.", new_request_id())
+            response = error_response(400, "Bad request.", ids.request_id())
         else:
             response = await self.node.answer(request, translate.origin_of(flow))
         return translate.to_response(flow, response, await read_body(response.body))

@@ -20,12 +20,11 @@ import shutil
 import signal
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import lambdalog
+from .. import ids, lambdalog
 from ..distribution import FunctionSpec
 from ..errors import ExecutionError, FunctionError
 from . import Invocation, protocol
@@ -108,7 +107,7 @@ class ProcessRuntime(Pooled):
         await self.environments.close()
 
     async def invoke(self, event: dict, *, hook: str) -> Invocation:
-        request_id = str(uuid.uuid4())
+        request_id = ids.invocation_id()
         worker, init_ms = await self.environments.acquire(request_id)
         started = time.perf_counter()
         reply: dict = {}

@@ -25,11 +25,10 @@ import gc
 import logging
 import math
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import lambdalog
+from .. import ids, lambdalog
 from ..distribution import FunctionSpec
 from ..errors import FunctionError, ThrottledError
 from . import Invocation, codec
@@ -79,7 +78,7 @@ class WasmRuntime(Pooled):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def invoke(self, event: dict, *, hook: str) -> Invocation:
-        request_id = str(uuid.uuid4())
+        request_id = ids.invocation_id()
         environment, init_ms = await self._acquire(request_id)
         started = time.perf_counter()
         memory_bytes = 0
