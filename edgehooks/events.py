@@ -69,7 +69,10 @@ READ_ONLY = {
 
 
 def is_disallowed(name: str) -> bool:
-    name = name.lower()
+    return _disallowed_lower(name.lower())
+
+
+def _disallowed_lower(name: str) -> bool:
     return name in DISALLOWED or name.startswith(DISALLOWED_PREFIXES)
 
 
@@ -86,8 +89,9 @@ def headers_to_cf(headers: Headers) -> dict[str, list[dict[str, str]]]:
     """One entry per header line, under its lower-cased name, in the spelling it arrived in."""
     cf: dict[str, list[dict[str, str]]] = {}
     for name, value in headers:
-        if not is_disallowed(name):
-            cf.setdefault(name.lower(), []).append({"key": name, "value": value})
+        lower = name.lower()
+        if not _disallowed_lower(lower):
+            cf.setdefault(lower, []).append({"key": name, "value": value})
     return cf
 
 

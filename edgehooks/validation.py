@@ -88,7 +88,7 @@ def check_request_result(event_type: str, event: dict, result: object) -> Reques
         raise ValidationError(f"The uri and querystring must be shorter than {MAX_TARGET} characters together.", field="uri")
 
     before = cf_request["headers"]
-    after = _header_map(result.get("headers"), "headers")
+    after = _header_map(result.get("headers"), "headers", before)
     _check_header_rules(event_type, before, after, "headers")
     if event_type == "viewer-request" and "cloudfront-viewer-country" in after and "cloudfront-viewer-country" not in before:
         raise ValidationError("A viewer-request function cannot add CloudFront-Viewer-Country.", field="headers.cloudfront-viewer-country")
@@ -108,7 +108,7 @@ def check_response_result(event_type: str, event: dict, result: object) -> Respo
         raise ValidationError("The Lambda function returned the event instead of the response.", field="response")
     if "status" not in result:
         raise ValidationError("The Lambda function returned a response without a status.", field="status")
-    headers = _header_map(result.get("headers", {}), "headers")
+    headers = _header_map(result.get("headers", {}), "headers", cf_response["headers"])
     _check_header_rules(event_type, cf_response["headers"], headers, "headers")
 
     if event_type == "viewer-response":
@@ -170,12 +170,18 @@ def reason_phrase(status: int) -> str:
         return ""
 
 
-def _header_map(value: object, field: str) -> dict[str, list[dict[str, str]]]:
-    """The shape of a header map (reference §1.5), keyed by lower-cased name."""
+def _header_map(value: object, field: str, before: dict | None = None) -> dict[str, list[dict[str, str]]]:
+    """The shape of a header map (reference §1.5), keyed by lower-cased name. Entries equal to
+    `before`'s (the event's own, valid by construction) are not checked again: most handlers
+    change one header of many."""
     if not isinstance(value, dict):
         raise ValidationError("The headers must be an object.", field=field)
     headers: dict[str, list[dict[str, str]]] = {}
+    before = before or {}
     for name, entries in value.items():
+        if name in before and before[name] == entries:
+            headers.setdefault(name, []).extend(entries)
+            continue
         where = f"{field}.{name}"
         if not isinstance(name, str) or not _TOKEN.match(name):
             raise ValidationError(f"The header name {name!r} is not a valid HTTP field name.", field=where)
@@ -194,7 +200,7 @@ def _header_map(value: object, field: str) -> dict[str, list[dict[str, str]]]:
 
 def _check_header_rules(event_type: str, before: dict, after: dict, field: str) -> None:
     for name in after:
-        if is_disallowed(name):
+        if name not in before and is_disallowed(name):  # the event never shows a disallowed header
             raise ValidationError(f"The function tried to add a disallowed header: {name}.", field=f"{field}.{name}")
     for name in READ_ONLY[event_type]:
         old, new = before.get(name, []), after.get(name, [])

@@ -224,3 +224,16 @@ def test_an_ssl_protocols_list_holding_a_non_string_is_a_502_not_a_crash():
     with pytest.raises(ValidationError) as e:
         check_request_result("origin-request", event, result)
     assert e.value.field == "origin.custom.sslProtocols"
+
+
+def test_a_header_the_event_carried_is_not_rechecked_when_returned_unchanged():
+    # An origin may send a byte CloudFront forwards but a function may not write (DEL): handing
+    # the response back untouched is no change, while adding the same value is.
+    response = Response(200, "OK", [("Content-Type", "text/plain"), ("X-Odd", "a\x7fb")])
+    event = response_event("origin-response", CTX, _request(), response, origin=ORIGIN)
+    result = _cf(event, "response")
+    assert ("X-Odd", "a\x7fb") in check_response_result("origin-response", event, result).headers
+    result["headers"]["x-new"] = [{"key": "X-New", "value": "a\x7fb"}]
+    with pytest.raises(ValidationError) as e:
+        check_response_result("origin-response", event, result)
+    assert e.value.field == "headers.x-new"
