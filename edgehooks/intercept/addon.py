@@ -23,12 +23,11 @@ from dataclasses import replace
 from mitmproxy import ctx, exceptions, http
 
 # Absolute imports: mitmdump -s loads this file as a top-level script, outside the package.
-from edgehooks import config
+from edgehooks import config, ids
 from edgehooks.distribution import ConfigError
 from edgehooks.intercept import hosts, translate
 from edgehooks.messages import read_body
 from edgehooks.origin import OriginError
-from edgehooks import ids
 from edgehooks.pipeline import error_response
 from edgehooks.server import Node
 from edgehooks.target import BadTarget
