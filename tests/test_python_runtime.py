@@ -22,7 +22,7 @@ import pytest
 
 from edgehooks.distribution import FunctionSpec
 from edgehooks.errors import ExecutionError, ThrottledError
-from edgehooks.runtimes import check, create, protocol
+from edgehooks.runtimes import check, create, process, protocol
 
 EVENT = {"Records": [{"cf": {"config": {"eventType": "viewer-request"}, "request": {"uri": "/", "headers": {}}}}]}
 
@@ -314,6 +314,17 @@ async def test_an_invocation_nobody_waits_for_any_more_frees_its_environment(run
     assert rt.environments.busy == 0 and rt.environments.alive == 0 and not alive(pid)
     again = await rt.invoke(EVENT, hook="viewer-request")
     assert again.init_ms is not None and again.result["pid"] != pid
+
+
+async def test_the_loop_polls_for_an_answer_only_briefly_and_never_through_a_slow_handler(runtime):
+    # While the only answer owed comes, the event loop polls instead of sleeping (process.POLL):
+    # bounded, so a slow handler costs the proxy no more CPU than it would asleep, alone or not.
+    rt = await runtime("slow", concurrency=2)
+    cpu = time.thread_time()
+    await rt.invoke(EVENT, hook="viewer-request")
+    await asyncio.gather(*(rt.invoke(EVENT, hook="viewer-request") for _ in range(2)))
+    assert time.thread_time() - cpu < 0.1  # polling through the handler's 1.5 s of sleep would be ~1.5 s
+    assert rt._typical_answer > process.POLL  # and this function's next answer is not polled for at all
 
 
 def test_a_worker_dies_with_a_proxy_that_is_killed(tmp_path):
