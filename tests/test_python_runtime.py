@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -291,6 +292,42 @@ def test_frames_come_out_whole_however_the_pipe_cuts_them():
         assert out == messages, cut
     with pytest.raises(protocol.FrameError):
         protocol.Frames().feed(protocol.HEADER.pack(protocol.MAX_FRAME + 1) + b"{}")
+
+
+async def test_a_worker_that_polled_through_a_burst_of_events_sleeps_once_they_stop(runtime):
+    rt = await runtime("echo")
+    for _ in range(200):  # back to back, one at a time: the proxy tells the worker to poll between them
+        pid = (await rt.invoke(EVENT, hook="viewer-request")).result["pid"]
+
+    def cpu_seconds() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before = cpu_seconds()
+    await asyncio.sleep(0.5)
+    assert cpu_seconds() - before < 0.1
+
+
+def test_a_worker_polls_for_its_next_event_only_as_long_as_it_was_told():
+    read_end, write_end = os.pipe()
+    reader = protocol.Reader(read_end)
+    frame = protocol.encode({"n": 1})
+
+    def later(delay: float, data: bytes) -> None:
+        time.sleep(delay)
+        os.write(write_end, data)
+
+    for poll, delay in ((0.2, 0.01), (0.01, 0.3)):  # the event comes while it polls; after it sleeps
+        cpu = time.process_time()
+        writer = threading.Thread(target=later, args=(delay, frame[:3]))
+        writer.start()
+        threading.Timer(delay + 0.01, os.write, (write_end, frame[3:])).start()  # a frame cut in two
+        assert reader.next(poll) == {"n": 1}
+        writer.join()
+        # Awake for no longer than the poll: waiting out the rest of 0.3 s awake would cost ~0.3 s.
+        assert time.process_time() - cpu < poll + 0.1
+    os.close(write_end)
+    assert reader.next(0.05) is None
 
 
 async def test_events_and_answers_larger_than_a_pipe_buffer_arrive_whole(runtime):

@@ -38,11 +38,12 @@ _SETPRIV = shutil.which("setpriv")
 _ORPHAN_GUARD = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
 
 INIT_TIMEOUT = 10.0  # Lambda gives the INIT phase at most 10 s (reference §4.2)
-# A proxy asleep on an idle core is woken by the worker's answer, and that wake-up is dear in a VM:
-# one hop measured 125–165 µs with the loop asleep, 60–100 µs with it polling (bench/README.md).
-# So while it waits for the only answer owed, from a function whose answers come within POLL, the
-# loop polls instead of sleeping: for at most POLL seconds, and only when no other worker's answer
-# is owed, so the CPU it burns is not one a worker needs.
+# Whoever sleeps in a hop (the proxy for the answer, the worker for its next event) is woken by
+# the other's write, and an idle core's wake-up is dear in a VM: a cache hit with two Python hooks
+# took 500 µs with both asleep, 180 µs with both polling (bench/README.md). So when only one
+# answer is owed, the one event loop polls for it if this function's answers come within POLL, and
+# the worker is told to poll for its next event if this function's events come within POLL of each
+# other: each for at most POLL seconds. With more answers owed, both sleep: workers need the CPU.
 POLL = 0.001
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,7 +101,11 @@ class ProcessRuntime(Pooled):
 
     def __init__(self, spec: FunctionSpec, env: dict[str, str]):
         self.spec = spec
-        self._typical_answer = 0.0  # seconds: a moving average of how long this function's answers take
+        # Moving averages, in seconds, of how long this function's answers take and of the time
+        # between its events: whether polling for the one or the other is likely to pay.
+        self._typical_answer = 0.0
+        self._typical_gap = 1.0
+        self._last_event = time.perf_counter()
         self.log = logging.getLogger(f"edgehooks.function.{spec.name}")
         self.environments: Environments[Worker] = Environments(spec, self._spawn, self._kill, self.log)
         self._env = env
@@ -122,13 +127,19 @@ class ProcessRuntime(Pooled):
         reply: dict = {}
         error: FunctionError | None = None
         broken = False
+        self._typical_gap += (started - self._last_event - self._typical_gap) / 8
+        self._last_event = started
+        alone = not ProcessRuntime.answers_owed
         try:
-            worker.events.write(protocol.encode({"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}))
+            message = {"request_id": request_id, "event": event, "timeout_ms": int(self.spec.timeout * 1000)}
+            if alone and self._typical_gap < POLL:
+                message["poll"] = POLL  # the worker stays awake for the next event (a Python worker does)
+            worker.events.write(protocol.encode(message))
             waiting = worker.replies.next()
             loop = asyncio.get_running_loop()
             # A timer on the future itself: cheaper than asyncio.timeout, no task per event as wait_for makes.
             timer = loop.call_later(self.spec.timeout, _time_out, waiting)
-            if not ProcessRuntime.answers_owed and self._typical_answer < POLL:
+            if alone and self._typical_answer < POLL:
                 _poll(loop, waiting, started + POLL)
             ProcessRuntime.answers_owed += 1
             try:

@@ -9,7 +9,9 @@ worker from blocking reads (`Reader`).
 from __future__ import annotations
 
 import os
+import select
 import struct
+import time
 from typing import Any
 
 from . import codec
@@ -60,17 +62,27 @@ class Frames:
 
 
 class Reader:
-    """The worker side: messages from a blocking pipe, one read per frame when it fits."""
+    """The worker side: messages from a pipe, one read per frame when it fits."""
 
     def __init__(self, fd: int):
         self._fd = fd
         self._frames = Frames()
         self._pending: list[Any] = []
+        os.set_blocking(fd, False)
 
-    def next(self) -> Any:
-        """The next message, or None when the proxy closed the pipe."""
+    def next(self, poll: float = 0.0) -> Any:
+        """The next message, or None when the proxy closed the pipe. For the first `poll` seconds
+        the pipe is polled, yielding the core to anyone waiting for it, before the worker sleeps."""
+        until = time.perf_counter() + poll
         while not self._pending:
-            data = os.read(self._fd, READ_SIZE)
+            try:
+                data = os.read(self._fd, READ_SIZE)
+            except BlockingIOError:
+                if time.perf_counter() < until:
+                    os.sched_yield()
+                else:
+                    select.select([self._fd], [], [])
+                continue
             if not data:
                 return None
             self._pending = self._frames.feed(data)

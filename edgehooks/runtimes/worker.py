@@ -204,8 +204,10 @@ def serve(file: Path, function: str, in_fd: int, out_fd: int) -> None:
         return
     write_blocking(out_fd, {"ready": True, "init_ms": (time.perf_counter() - started) * 1000, "logs": capture.take()})
     events = Reader(in_fd)
-    while (message := events.next()) is not None:
+    poll = 0.0  # seconds to stay awake for the next event: the proxy says, with each event (process.POLL)
+    while (message := events.next(poll)) is not None:
         write_blocking(out_fd, *invoke(function_handler, message, capture))
+        poll = message.get("poll", 0.0)
 
 
 def check(file: Path, function: str) -> None:
