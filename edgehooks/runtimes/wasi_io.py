@@ -26,7 +26,12 @@ from . import wasm_call
 WASI_MODULE = "wasi_snapshot_preview1"
 _EBADF, _EFAULT = 8, 21  # WASI preview 1 errno values
 _MEMORY = b"memory"
+_KIND_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
+_MEMORY_AT = ffi.wasmtime_extern_t.of.offset  # where an extern's `of.memory` lies within it
 _slot = threading.local()
+# The two C calls every stdio call makes, with plain addresses: the bindings' argument checks cost more.
+_caller_export_get = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p)(("wasmtime_caller_export_get", ffi.dll))
+_caller_context = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(("wasmtime_caller_context", ffi.dll))
 
 
 class Streams:
@@ -40,6 +45,7 @@ class Streams:
         self.stdout_limit, self.stderr_limit = stdout_limit, stderr_limit
         self.overflowed = False  # stdout passed its limit: the run was stopped with a trap
         self.used = False  # any stdio call was made
+        self.export = ffi.wasmtime_extern_t()  # where a call finds the caller's memory
 
     def bind(self) -> None:
         """Make these the calling thread's streams, for the module it is about to run."""
@@ -88,7 +94,7 @@ def _iovecs(args, base: int, size: int) -> tuple[int, list[tuple[int, int]], int
 
     Every address is checked against linear memory here: a wrong one is the module's EFAULT,
     never a host write out of bounds."""
-    fd, iovs, count, result_ptr = (args[i].i32 & 0xFFFFFFFF for i in range(4))
+    fd, iovs, count, result_ptr = args[0].i32 & 0xFFFFFFFF, args[1].i32 & 0xFFFFFFFF, args[2].i32 & 0xFFFFFFFF, args[3].i32 & 0xFFFFFFFF
     if iovs + 8 * count > size or result_ptr + 4 > size:
         return _EFAULT
     flat = (ctypes.c_uint32 * (2 * count)).from_address(base + iovs)
@@ -106,19 +112,19 @@ def _with_memory(handler):
 
     @ffi.wasmtime_func_unchecked_callback_t
     def callback(_env, caller, args, _count):
-        _slot.streams.used = True
-        item = ffi.wasmtime_extern_t()
-        if not ffi.wasmtime_caller_export_get(caller, _MEMORY, len(_MEMORY), ctypes.byref(item)) or item.kind != ffi.WASMTIME_EXTERN_MEMORY.value:
+        streams = _slot.streams
+        streams.used = True
+        item = streams.export
+        if not _caller_export_get(caller, _MEMORY, len(_MEMORY), ctypes.addressof(item)) or item.kind != _KIND_MEMORY:
             args[0].i32 = _EBADF
             return 0
-        context = ctypes.cast(ffi.wasmtime_caller_context(caller), ctypes.c_void_p).value
-        base, size = wasm_call.raw_memory_view(context, ctypes.addressof(item.of.memory))
+        base, size = wasm_call.raw_memory_view(_caller_context(caller), ctypes.addressof(item) + _MEMORY_AT)
         call = _iovecs(args, base, size)
         if isinstance(call, int):
             args[0].i32 = call
             return 0
         fd, iovecs, result_ptr = call
-        done = handler(_slot.streams, fd, base, iovecs)
+        done = handler(streams, fd, base, iovecs)
         if done is None:  # stdout overflowed: stop the module here
             message = b"output over the size limit"
             return ctypes.cast(ffi.wasmtime_trap_new(message, len(message)), ctypes.c_void_p).value
