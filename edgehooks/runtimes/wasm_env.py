@@ -99,13 +99,15 @@ class FastEnvironment(_Environment):
         self.memory, self.alloc, self.handle = exports["memory"], exports["alloc"], exports["handle"]
         for name, present in (("_initialize", loaded.has_initialize), ("init", loaded.has_init)):
             if present:
+                self.watchdog.arm(self.raw.context, timeout)
                 self._call(exports[name], timeout)
 
     def invoke(self, event: bytes, timeout: float, budget: float | None = None) -> Output:
         self.logs, self.log_bytes = [], 0
         args = self.raw.args
         args[0].i32 = len(event)
-        self._call(self.alloc, timeout, budget)
+        self.watchdog.arm(self.raw.context, timeout, budget)  # once for the event: alloc and handle share it
+        self._call(self.alloc, timeout)
         ptr = args[0].i32 & 0xFFFFFFFF
         base, size = self.raw.memory(self.memory)
         if ptr == 0 or ptr + len(event) > size:
@@ -113,7 +115,7 @@ class FastEnvironment(_Environment):
             raise ExecutionError(f"alloc({len(event)}) returned {ptr}, not a buffer inside its {size}-byte memory", error_type="Runtime.InvalidAbi")
         ctypes.memmove(base + ptr, event, len(event))
         args[0].i32, args[1].i32 = ptr, len(event)
-        self._call(self.handle, timeout, budget)
+        self._call(self.handle, timeout)
         result = args[0].i64 & 0xFFFFFFFFFFFFFFFF
         ptr, length = result >> 32, result & 0xFFFFFFFF
         base, size = self.raw.memory(self.memory)
@@ -124,8 +126,8 @@ class FastEnvironment(_Environment):
             raise ExecutionError(f"handle returned {length} bytes at {ptr}, outside its {size}-byte memory", error_type="Runtime.InvalidAbi")
         return Output(ctypes.string_at(base + ptr, length), size)
 
-    def _call(self, func: Func, timeout: float, budget: float | None = None) -> None:
-        self.watchdog.arm(self.raw.context, timeout, budget)
+    def _call(self, func: Func, timeout: float) -> None:
+        """Call `func` under the watchdog as armed; `timeout` is for the message if it expires."""
         try:
             self.raw.call(func)
         except (Trap, WasmtimeError) as e:
