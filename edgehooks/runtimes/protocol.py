@@ -69,6 +69,8 @@ class Reader:
         self._frames = Frames()
         self._pending: list[Any] = []
         os.set_blocking(fd, False)
+        self._readable = select.poll()  # not select(): the proxy's fd numbers pass to the worker, and may be past 1023
+        self._readable.register(fd, select.POLLIN)
 
     def next(self, poll: float = 0.0) -> Any:
         """The next message, or None when the proxy closed the pipe. For the first `poll` seconds
@@ -81,7 +83,7 @@ class Reader:
                 if time.perf_counter() < until:
                     os.sched_yield()
                 else:
-                    select.select([self._fd], [], [])
+                    self._readable.poll()
                 continue
             if not data:
                 return None
