@@ -3,7 +3,7 @@
 They travel on pipes of their own, never on the worker's stdout or stderr, which belong to the
 handler's prints. The Node.js worker speaks the same frames. `Frames` cuts a byte stream into
 them without doing any I/O; the proxy feeds it from the event loop (runtimes/process.py), the
-worker from blocking reads (`Reader`).
+worker from its own reads (`Reader`), which poll or sleep as the proxy tells it with each event.
 """
 
 from __future__ import annotations
