@@ -8,6 +8,7 @@ lines, and every way a handler can fail costing only its own event — with no p
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -311,7 +312,7 @@ async def test_a_worker_that_polled_through_a_burst_of_events_sleeps_once_they_s
 def test_a_worker_polls_for_its_next_event_only_as_long_as_it_was_told():
     read_end, write_end = os.pipe()
     # A worker's pipe keeps the proxy's fd number, past select()'s 1023 in a busy proxy.
-    high = os.dup2(read_end, 1500)
+    high = fcntl.fcntl(read_end, fcntl.F_DUPFD, 1500)
     os.close(read_end)
     reader = protocol.Reader(high)
     frame = protocol.encode({"n": 1})
