@@ -221,7 +221,7 @@ class Pipeline:
                 asked = replace(request, headers=headers)
             else:
                 asked = request
-            sent = self.clock()
+            since, sent = self.store.generation, self.clock()
             try:
                 response, x_cache = await self._fetched(behavior, ctx, asked, origin, timing)
             except OriginError as e:
@@ -237,12 +237,12 @@ class Pipeline:
             if validating and response.status == 304:
                 await _discard(response.body)
                 if conditional.validates(entry.headers, response.headers):
-                    return await self._freshened(behavior, request, key, entry, response, sent), "RefreshHit"
+                    return await self._freshened(behavior, request, key, entry, response, sent, since), "RefreshHit"
                 # §4.3.4: the 304 is about another representation: ask again as the viewer asked.
-                sent = self.clock()
+                since, sent = self.store.generation, self.clock()
                 response, x_cache = await self._fetched(behavior, ctx, request, origin, timing)
             handed_over = True
-            return await self._store("no-store" not in wanted, key, behavior, request, response, sent, landed), x_cache
+            return await self._store("no-store" not in wanted, key, behavior, request, response, sent, since, landed), x_cache
         finally:
             if not handed_over:
                 landed()
@@ -252,10 +252,10 @@ class Pipeline:
     ) -> tuple[Response, str]:
         """A HEAD goes through; when its answer describes the stored response, it freshens that
         response as a 304 would (RFC 9111 §4.3.5). It has no body to store."""
-        sent = self.clock()
+        since, sent = self.store.generation, self.clock()
         response, x_cache = await self._fetched(behavior, ctx, request, origin, timing)
         if entry is not None and response.status == entry.status and conditional.same_representation(entry.headers, len(entry.body), response.headers):
-            await self._freshened(behavior, request, key, entry, response, sent)
+            await self._freshened(behavior, request, key, entry, response, sent, since)
         return response, x_cache
 
     async def _fetched(self, behavior: Behavior, ctx: EventContext, request: Request, origin: dict, timing: Timing) -> tuple[Response, str]:
@@ -329,10 +329,11 @@ class Pipeline:
         return invocation.result
 
     async def _store(
-        self, stores: bool, key: str, behavior: Behavior, request: Request, response: Response, sent: float, landed: Callable[[], None]
+        self, stores: bool, key: str, behavior: Behavior, request: Request, response: Response, sent: float, since: int, landed: Callable[[], None]
     ) -> Response:
         """Cache the response to a GET if its headers and the behavior allow; the body is stored as
-        it streams by. `landed` is called once it is stored or known not to be."""
+        it streams by, unless an invalidation since the store's generation `since` covers it.
+        `landed` is called once it is stored or known not to be."""
         storing = freshness.storing(response.status, request.headers, response.headers, behavior.cache) if stores else None
         names = vary_names(response.headers)
         if storing is None or names == ["*"]:  # Vary: * never matches a later request (RFC 9111 §4.1)
@@ -345,7 +346,7 @@ class Pipeline:
 
         async def keep(body: bytes) -> None:
             entry.body = body
-            await self._put(key, entry)
+            await self._put(key, entry, since)
 
         limit = self.dist.cache.max_object_size
         if isinstance(response.body, (bytes, bytearray)):
@@ -357,7 +358,7 @@ class Pipeline:
             return response
         return Response(response.status, response.reason, response.headers, _tee(response.body, keep, limit, landed))
 
-    async def _freshened(self, behavior: Behavior, request: Request, key: str, entry: Entry, not_modified: Response, sent: float) -> Response:
+    async def _freshened(self, behavior: Behavior, request: Request, key: str, entry: Entry, not_modified: Response, sent: float, since: int) -> Response:
         """The stored response updated by the origin's 304 (RFC 9111 §4.3.4), stored again when it still may be."""
         headers = conditional.freshened(entry.headers, not_modified.headers)
         received = self.clock()
@@ -366,7 +367,7 @@ class Pipeline:
             headers = without(headers, *storing.omitted)
             refreshed = _entry(entry.status, entry.reason, headers, entry.body, storing, sent, received)
             refreshed.vary, refreshed.selecting = entry.vary, entry.selecting
-            await self._put(key, refreshed)
+            await self._put(key, refreshed, since)
             return _from_entry(refreshed, received, request)
         return _from_entry(replace(entry, headers=headers, stored_at=received, age_at_store=freshness.initial_age(headers, sent, received)), received, request)
 
@@ -381,14 +382,14 @@ class Pipeline:
         variant = await self.store.get(vary.variant_key(key, entry.vary, vary.selecting_values(request.headers, entry.vary)))
         return variant if variant is not None and variant.family == entry.family else None
 
-    async def _put(self, key: str, entry: Entry) -> None:
+    async def _put(self, key: str, entry: Entry, since: int) -> None:
         """Store under the primary key; a variant also under its secondary key, so that the primary
         says which fields select and holds the latest variant."""
         if entry.vary:
             primary = await self.store.get(key)
             entry.family = primary.family if primary is not None and primary.family else os.urandom(8).hex()
-            await self.store.put(vary.variant_key(key, entry.vary, entry.selecting), entry)
-        await self.store.put(key, entry)
+            await self.store.put(vary.variant_key(key, entry.vary, entry.selecting), entry, since)
+        await self.store.put(key, entry, since)
 
     async def _invalidate(self, request: Request, response: Response) -> None:
         """A successful unsafe request makes its target and the URIs its response names stale

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from aiohttp import web
 
 TOKEN = "invalidate-token-0123456789"
 
@@ -83,3 +86,27 @@ async def test_needs_the_token_and_unknown_ids_are_404(node):
         refused = await anonymous.post("/_edgehooks/invalidations", json={"paths": ["/*"]})
     assert refused.status_code == 401
     assert (await node.admin.get("/_edgehooks/invalidations/INOSUCHTHING00")).status_code == 404
+
+
+async def test_an_invalidation_made_while_a_fill_streams_in_wins(node, origin):
+    # The origin has sent half of /slow when the invalidation comes: the rest of that answer
+    # predates the invalidation too, so it serves its viewer but is not stored.
+    release = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Cache-Control": "max-age=60"})
+        await response.prepare(request)
+        await response.write(b"old ")
+        await release.wait()
+        await response.write(b"content")
+        return response
+
+    origin.route("/slow", slow)
+    fetching = asyncio.ensure_future(node.get("/slow"))
+    while not origin.hits("/slow"):
+        await asyncio.sleep(0.01)
+    assert (await node.admin.post("/_edgehooks/invalidations", json={"paths": ["/slow"]})).status_code == 201
+    release.set()
+    assert (await fetching).text == "old content"
+    assert await x_cache(node, "/slow", "/slow") == ["Miss", "Hit"]
+    assert origin.hits("/slow") == 2

@@ -70,3 +70,31 @@ def test_the_byte_bound_counts_what_entries_really_take():
     finally:
         tracemalloc.stop()
     assert 0.8 < store.bytes_used / real < 1.6, (store.bytes_used, real)
+
+
+async def test_a_fill_that_began_before_an_invalidation_covering_it_is_not_kept():
+    from edgehooks.cache import Entry, MemoryStore
+    from edgehooks.cache.invalidation_paths import Matcher
+    from edgehooks.cache.memory import REMEMBERED_DROPS
+
+    store = MemoryStore(10**6)
+    entry = Entry(200, "OK", [], b"v1", 1.0, 0.0, 60.0)
+    page, other = "example.org\x00/page.html\x00", "example.org\x00/other.html\x00"
+
+    began = store.generation
+    await store.invalidate(["/page.html"])
+    assert not await store.put(page, entry, since=began)  # what the origin said before may be what was dropped
+    assert await store.put(other, entry, since=began)  # not covered
+    assert await store.put(page, entry, since=store.generation)  # asked after the invalidation
+    assert await store.get(page) is not None and await store.get(other) is not None
+
+    began = store.generation
+    await store.delete(page)  # an unsafe method's own invalidation counts too
+    assert not await store.put(page, entry, since=began)
+
+    began = store.generation
+    for _ in range(REMEMBERED_DROPS + 1):
+        store.drop(Matcher(["/else.html"]))
+    # Older than every invalidation remembered: it cannot be told apart from one they covered.
+    assert not await store.put(other, entry, since=began)
+    assert await store.put(other, entry, since=began + 1)

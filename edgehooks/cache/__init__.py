@@ -18,9 +18,13 @@ class Store(Protocol):
     """A storage tier. The pipeline owns the rules (what to store, for how long); a tier only
     keeps entries by key and forgets them when asked or when it runs out of room."""
 
+    generation: int  # counts invalidations and deletions; a fill notes it when it asks the origin
+
     async def get(self, key: str) -> Entry | None: ...
 
-    async def put(self, key: str, entry: Entry) -> None: ...
+    async def put(self, key: str, entry: Entry, since: int | None = None) -> bool:
+        """Keep `entry`, unless something dropped after generation `since` covers `key` (a fill
+        that began before an invalidation must not undo it); False when refused so."""
 
     async def delete(self, key: str) -> None: ...
 

@@ -31,11 +31,18 @@ class TieredStore:
                 await self.memory.put(key, entry)
         return entry
 
-    async def put(self, key: str, entry: Entry) -> None:
-        await self.memory.put(key, entry)
+    @property
+    def generation(self) -> int:
+        # Invalidations from other nodes reach this node's memory too: it counts them all.
+        return self.memory.generation
+
+    async def put(self, key: str, entry: Entry, since: int | None = None) -> bool:
+        if not await self.memory.put(key, entry, since):
+            return False
         write = asyncio.ensure_future(self.shared.write(key, entry))
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)
+        return True
 
     async def delete(self, key: str) -> None:
         await self.memory.delete(key)
