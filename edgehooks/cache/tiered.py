@@ -26,9 +26,10 @@ class TieredStore:
     async def get(self, key: str) -> Entry | None:
         entry = await self.memory.get(key)
         if entry is None:
+            since = self.memory.generation  # an invalidation heard while Redis answers wins, as for a fill
             entry = await self.shared.get(key)
             if entry is not None:
-                await self.memory.put(key, entry)
+                await self.memory.put(key, entry, since)
         return entry
 
     @property
