@@ -127,14 +127,23 @@ def runtime(handler_file, start_runtime):
     return start
 
 
+def stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name: state first, utime and stime at 11 and 12."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     # A zombie still answers kill(0); it is gone for our purposes once it has exited.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ", 1)[1][0] != "Z"
+    return stat(pid)[0] != "Z"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def test_one_cold_start_then_state_survives_between_events(runtime):
@@ -299,14 +308,9 @@ async def test_a_worker_that_polled_through_a_burst_of_events_sleeps_once_they_s
     rt = await runtime("echo")
     for _ in range(200):  # back to back, one at a time: the proxy tells the worker to poll between them
         pid = (await rt.invoke(EVENT, hook="viewer-request")).result["pid"]
-
-    def cpu_seconds() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    before = cpu_seconds()
+    before = cpu_seconds(pid)
     await asyncio.sleep(0.5)
-    assert cpu_seconds() - before < 0.1
+    assert cpu_seconds(pid) - before < 0.1
 
 
 def test_a_worker_polls_for_its_next_event_only_as_long_as_it_was_told():

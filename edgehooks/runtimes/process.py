@@ -127,7 +127,7 @@ class ProcessRuntime(Pooled):
         reply: dict = {}
         error: FunctionError | None = None
         broken = False
-        self._typical_gap += (started - self._last_event - self._typical_gap) / 8
+        self._typical_gap = _moving_average(self._typical_gap, started - self._last_event)
         self._last_event = started
         alone = not ProcessRuntime.answers_owed
         try:
@@ -159,7 +159,7 @@ class ProcessRuntime(Pooled):
             await self.environments.release(worker, broken=True)
             raise
         duration_ms = (time.perf_counter() - started) * 1000
-        self._typical_answer += (duration_ms / 1000 - self._typical_answer) / 8
+        self._typical_answer = _moving_average(self._typical_answer, duration_ms / 1000)
         if "error" in reply:
             broken = reply.get("broken", False)
             error = ExecutionError(reply["error"]["errorMessage"], error_type=reply["error"]["errorType"])
@@ -227,6 +227,11 @@ class ProcessRuntime(Pooled):
         await worker.process.wait()
         worker.events.close()
         worker.output.cancel()
+
+
+def _moving_average(average: float, value: float) -> float:
+    """An exponential moving average over about the last eight values: recent, but not one outlier."""
+    return average + (value - average) / 8
 
 
 def _poll(loop: asyncio.AbstractEventLoop, waiting: asyncio.Future, until: float) -> None:
