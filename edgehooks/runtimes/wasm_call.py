@@ -3,9 +3,11 @@
 wasmtime-py's public `Func.__call__` costs 13–31 µs a call (it rebuilds the function type and
 converts every value); the C API's unchecked call costs 1.5–3 µs (../shared/wasm-notes.md §1e).
 So the few C functions on the hot path get prototypes of their own that take and return plain
-addresses, and a `RawStore` computes those addresses once. This leans on wasmtime-py's private
-ctypes layer (`_ffi`, `Func._func`, `Memory._memory`, `store._context()`), which is why
-pyproject pins wasmtime to one version. Every call releases the GIL.
+addresses, and a `RawStore` computes those addresses once. A WASI event's store is made and
+dropped the same way: through wasmtime-py's `Store`, `WasiConfig` and `InstancePre` that took
+23 µs an event, through these 9. This leans on wasmtime-py's private ctypes layer (`_ffi`,
+`Func._func`, `Memory._memory`), which is why pyproject pins wasmtime to one version. Every
+call releases the GIL.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ import math
 import time
 from ctypes import c_size_t, c_void_p
 
-from wasmtime import Func, Instance, Memory, Store, Trap, WasmtimeError
+from wasmtime import Engine, Func, InstancePre, Memory, Store, Trap, WasmtimeError
 from wasmtime import _ffi as ffi
 
+_store_new = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p)(("wasmtime_store_new", ffi.dll))
+_store_delete = ctypes.CFUNCTYPE(None, c_void_p)(("wasmtime_store_delete", ffi.dll))
+_store_context = ctypes.CFUNCTYPE(c_void_p, c_void_p)(("wasmtime_store_context", ffi.dll))
+_store_limiter = ctypes.CFUNCTYPE(None, c_void_p, *[ctypes.c_int64] * 5)(("wasmtime_store_limiter", ffi.dll))
+_wasi_config_new = ctypes.CFUNCTYPE(c_void_p)(("wasi_config_new", ffi.dll))
+_set_wasi = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p)(("wasmtime_context_set_wasi", ffi.dll))
+_instantiate_pre = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)(("wasmtime_instance_pre_instantiate", ffi.dll))
+_export_get = ctypes.CFUNCTYPE(ctypes.c_bool, c_void_p, c_void_p, ctypes.c_char_p, c_size_t, c_void_p)(("wasmtime_instance_export_get", ffi.dll))
 _call_unchecked = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)(("wasmtime_func_call_unchecked", ffi.dll))
 _memory_data = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p)(("wasmtime_memory_data", ffi.dll))
 _memory_data_size = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p)(("wasmtime_memory_data_size", ffi.dll))
@@ -29,18 +39,47 @@ _set_deadline_callback = ctypes.CFUNCTYPE(None, c_void_p, _DEADLINE_CALLBACK, c_
 
 
 class RawStore:
-    """A store's hot path: calls with `args` as both arguments and results, and memory access."""
+    """A store's hot path: calls with `args` as both arguments and results, and memory access.
 
-    def __init__(self, store: Store, slots: int):
-        self.store = store
-        self.context = context_address(store)
+    It wraps a wasmtime-py `Store` (kept alive by `owner`), or, made by `for_wasi`, owns a store
+    of its own, deleted with it."""
+
+    def __init__(self, address: int, slots: int, owner: Store | None = None):
+        self.address, self.owner = address, owner
+        self.context = _store_context(address)
         self.args = (ffi.wasmtime_val_raw * slots)()
         self._args, self._slots = ctypes.addressof(self.args), slots
         self._trap = c_void_p()
 
+    @classmethod
+    def of(cls, store: Store, slots: int) -> RawStore:
+        return cls(ctypes.cast(store.ptr(), c_void_p).value, slots, store)
+
+    @classmethod
+    def for_wasi(cls, engine: int, memory_limit: int) -> RawStore:
+        """A new store on `engine` (its address) for one WASI instance: memory limited, WASI's
+        defaults (no arguments, environment, directories or stdio) configured."""
+        raw = cls(_store_new(engine, None, None), 1)
+        _store_limiter(raw.address, memory_limit, -1, -1, -1, -1)
+        raw._raise(_set_wasi(raw.context, _wasi_config_new()))  # the store takes the config, also on error
+        return raw
+
+    def __del__(self) -> None:
+        if self.owner is None and getattr(self, "address", None):
+            _store_delete(self.address)
+
     def call(self, func: Func) -> None:
         """Call `func` on `args`, leaving its results in them; raises Trap or WasmtimeError."""
-        error = _call_unchecked(self.context, ctypes.addressof(func._func), self._args, self._slots, ctypes.addressof(self._trap))
+        self._raise(_call_unchecked(self.context, ctypes.addressof(func._func), self._args, self._slots, ctypes.addressof(self._trap)))
+
+    def instantiate(self, pre: int) -> ffi.wasmtime_instance_t:
+        """An instance of the linked module at `pre` (an `InstancePre`'s address); its start
+        function runs now, so this raises as `call` does."""
+        instance = ffi.wasmtime_instance_t()
+        self._raise(_instantiate_pre(pre, self.context, ctypes.addressof(instance), ctypes.addressof(self._trap)))
+        return instance
+
+    def _raise(self, error: int | None) -> None:
         if error:  # ExitTrap for proc_exit, or the watchdog's verdict
             raise WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
         if self._trap.value:
@@ -50,14 +89,19 @@ class RawStore:
     def memory(self, memory: Memory) -> tuple[int, int]:
         return memory_view(self.context, memory)
 
-    def export(self, instance: Instance, name: str) -> Func | Memory | None:
-        """One export, without `instance.exports()`, which wraps them all (20–40 µs a fresh instance)."""
+    def export(self, instance: ffi.wasmtime_instance_t, name: str) -> Func | Memory | None:
+        """One export, without `Instance.exports()`, which wraps them all (20–40 µs a fresh instance)."""
         item, encoded = ffi.wasmtime_extern_t(), name.encode()
-        if not ffi.wasmtime_instance_export_get(self.store._context(), ctypes.byref(instance._instance), encoded, len(encoded), ctypes.byref(item)):
+        if not _export_get(self.context, ctypes.addressof(instance), encoded, len(encoded), ctypes.addressof(item)):
             return None
         if item.kind == ffi.WASMTIME_EXTERN_FUNC.value:
             return Func._from_raw(item.of.func)
         return Memory._from_raw(item.of.memory) if item.kind == ffi.WASMTIME_EXTERN_MEMORY.value else None
+
+
+def address(thing: Engine | InstancePre) -> int:
+    """A wasmtime-py object's C pointer, for the prototypes here; the object must outlive its use."""
+    return ctypes.cast(thing.ptr(), c_void_p).value
 
 
 def context_address(storelike) -> int:
@@ -107,12 +151,12 @@ class Watchdog:
     the store does.
     """
 
-    def __init__(self, store: Store):
+    def __init__(self, store: RawStore):
         self.deadline = self.cpu_deadline = 0.0
         self.reason: str | None = None  # "timeout" or "budget", once it stopped the store
         key = next(_keys)
         _watched[key] = self
-        _set_deadline_callback(ctypes.cast(store.ptr(), c_void_p).value, _on_epoch, key, _forget)
+        _set_deadline_callback(store.address, _on_epoch, key, _forget)
 
     def arm(self, context: int, timeout: float, budget: float | None = None) -> None:
         """Before every call: `timeout` seconds from now, and at most `budget` seconds of CPU if given

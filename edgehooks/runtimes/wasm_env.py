@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from wasmtime import ExitTrap, Func, FuncType, Instance, InstancePre, Memory, Store, Trap, WasiConfig, WasmtimeError
+from wasmtime import ExitTrap, Func, FuncType, Instance, Memory, Store, Trap, WasmtimeError
 
 from ..errors import ExecutionError, ValidationError
 from . import codec, wasi_io, wasm_call
@@ -85,8 +85,8 @@ class FastEnvironment(_Environment):
         super().__init__(memory_limit)
         store = Store(engine())
         store.set_limits(memory_size=memory_limit)
-        self.raw = RawStore(store, 2)
-        self.watchdog = Watchdog(store)
+        self.raw = RawStore.of(store, 2)
+        self.watchdog = Watchdog(self.raw)
         self.log_bytes = 0
         imports = [Func(store, FuncType(*LOG_IMPORT[2]), self._log, access_caller=True) for _ in loaded.module.imports]
         self.watchdog.arm(self.raw.context, timeout)  # a start function runs inside Instance()
@@ -147,20 +147,18 @@ class FastEnvironment(_Environment):
 
 
 class _Fresh:
-    """One event's instance. A start function runs when it is made, so that gets a deadline too."""
+    """One event's instance, in a store of its own. A start function runs when it is made, so that
+    gets a deadline too."""
 
-    def __init__(self, memory_limit: int):
-        self.store = Store(engine())
-        self.store.set_limits(memory_size=memory_limit)
-        self.store.set_wasi(WasiConfig())  # WASI's other functions: clocks, random, no args, no environment
-        self.raw = RawStore(self.store, 1)
-        self.watchdog = Watchdog(self.store)
+    def __init__(self, engine: int, memory_limit: int):
+        self.raw = RawStore.for_wasi(engine, memory_limit)
+        self.watchdog = Watchdog(self.raw)
         self.memory: Memory | None = None
         self.start: Func | None = None
 
-    def instantiate(self, pre: InstancePre, timeout: float, budget: float | None) -> None:
+    def instantiate(self, pre: int, timeout: float, budget: float | None) -> None:
         self.watchdog.arm(self.raw.context, timeout, budget)
-        instance = pre.instantiate(self.store)
+        instance = self.raw.instantiate(pre)
         self.memory = self.raw.export(instance, "memory")
         self.start = self.raw.export(instance, "_start")
 
@@ -179,7 +177,8 @@ class WasiEnvironment(_Environment):
 
     def __init__(self, loaded: Loaded, memory_limit: int):
         super().__init__(memory_limit)
-        self.pre = loaded.pre
+        self._loaded = loaded  # keeps alive the linked module and engine that these addresses are of
+        self._pre, self._engine = wasm_call.address(loaded.pre), wasm_call.address(engine())
         self._ready: _Fresh | None = None  # made ahead for the next event
         self._spent: _Fresh | None = None  # the last event's, kept to be dropped between events
         self._lock = threading.Lock()  # prepare() may come while a pool thread runs an event
@@ -196,8 +195,8 @@ class WasiEnvironment(_Environment):
             if self._ready is None:
                 streams = wasi_io.Streams(b"", 0, LOG_LIMIT)
                 streams.bind()
-                fresh = _Fresh(self.memory_limit)
-                fresh.instantiate(self.pre, timeout, budget)
+                fresh = _Fresh(self._engine, self.memory_limit)
+                fresh.instantiate(self._pre, timeout, budget)
                 # A start function that used stdio must do it with its event: make it again then.
                 self._ready = None if streams.used else fresh
         except (Trap, WasmtimeError):
@@ -211,10 +210,10 @@ class WasiEnvironment(_Environment):
             streams.bind()
             fresh, self._ready = self._ready, None
             made_ahead = fresh is not None
-            fresh = self._spent = fresh or _Fresh(self.memory_limit)  # dropped by the next prepare()
+            fresh = self._spent = fresh or _Fresh(self._engine, self.memory_limit)  # dropped by the next prepare()
             try:
                 if not made_ahead:
-                    fresh.instantiate(self.pre, timeout, budget)
+                    fresh.instantiate(self._pre, timeout, budget)
                 fresh.watchdog.arm(fresh.raw.context, timeout, budget)
                 try:
                     fresh.raw.call(fresh.start)
