@@ -202,8 +202,9 @@ async def test_garbage_collection_is_not_counted_against_the_inline_budget(runti
     assert "thread pool" not in caplog.text
 
 
-async def test_a_memory_grow_bomb_stops_at_memory_mb(runtime):
-    rt = await runtime(wat.fast(wat.GROW_BOMB), memory_mb=128)
+@pytest.mark.parametrize("module", [wat.fast(wat.GROW_BOMB), wat.wasi(wat.GROW_BOMB)], ids=["fast", "wasi"])
+async def test_a_memory_grow_bomb_stops_at_memory_mb(runtime, module):
+    rt = await runtime(module, memory_mb=128)
     with pytest.raises(ExecutionError, match=r"unreachable.*\(linear memory 12\d of 128 MB\)") as e:
         await rt.invoke(wat.viewer_request(), hook="viewer-request")
     assert e.value.status == 503
