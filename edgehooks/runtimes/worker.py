@@ -153,7 +153,7 @@ def _marshal(result) -> tuple[dict, bytes | None]:
         # The Lambda runtime passes bytes through unserialised; CloudFront then rejects them.
         return {"result_bytes": base64.b64encode(result).decode()}, None
     try:
-        return {}, json.dumps(result, default=_decimal, ensure_ascii=False, separators=(",", ":")).encode()
+        return {}, _ENCODER.encode(result).encode()
     except (TypeError, ValueError, RecursionError) as e:  # UnicodeEncodeError (a lone surrogate) is a ValueError
         return {"error": _error("Runtime.MarshalError", f"Unable to marshal response: {e}")}, None
 
@@ -162,6 +162,10 @@ def _decimal(value):
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# What json.dumps(result, default=_decimal, ...) does, without making the encoder anew per event (~3 µs).
+_ENCODER = json.JSONEncoder(default=_decimal, ensure_ascii=False, separators=(",", ":"))
 
 
 def _error(error_type: str, message: str, stack: list[str] | None = None) -> dict:
