@@ -100,9 +100,10 @@ def cf_to_headers(cf: dict[str, list[dict[str, str]]]) -> Headers:
     `key` only its spelling, and only when it names the same header (reference §1.5)."""
     headers: Headers = []
     for name, entries in cf.items():
+        lower = name.lower()
         for entry in entries:
             key = entry.get("key")
-            spelling = key if isinstance(key, str) and key.lower() == name.lower() else title_case(name)
+            spelling = key if isinstance(key, str) and key.lower() == lower else title_case(name)
             headers.append((spelling, entry["value"]))
     return headers
 
