@@ -3,11 +3,11 @@
 wasmtime-py's public `Func.__call__` costs 13–31 µs a call (it rebuilds the function type and
 converts every value); the C API's unchecked call costs 1.5–3 µs (../shared/wasm-notes.md §1e).
 So the few C functions on the hot path get prototypes of their own that take and return plain
-addresses, and a `RawStore` computes those addresses once. A WASI event's store is made and
-dropped the same way: through wasmtime-py's `Store`, `WasiConfig` and `InstancePre` that took
-23 µs an event, through these 9. This leans on wasmtime-py's private ctypes layer (`_ffi`,
-`Func._func`, `Memory._memory`), which is why pyproject pins wasmtime to one version. Every
-call releases the GIL.
+addresses, and a `RawStore` computes those addresses once. A WASI event's store is made,
+instantiated and dropped the same way: nine C calls, ~9 µs, where wasmtime-py's `Store`,
+`WasiConfig` and `InstancePre` took ~23. This leans on wasmtime-py's private ctypes layer
+(`_ffi`, `Func._func`, `Memory._memory`), which is why pyproject pins wasmtime to one version.
+Every call releases the GIL.
 """
 
 from __future__ import annotations
