@@ -53,7 +53,7 @@ class RawStore:
 
     @classmethod
     def of(cls, store: Store, slots: int) -> RawStore:
-        return cls(ctypes.cast(store.ptr(), c_void_p).value, slots, store)
+        return cls(address(store), slots, store)
 
     @classmethod
     def for_wasi(cls, engine: int, memory_limit: int) -> RawStore:
@@ -99,7 +99,7 @@ class RawStore:
         return Memory._from_raw(item.of.memory) if item.kind == ffi.WASMTIME_EXTERN_MEMORY.value else None
 
 
-def address(thing: Engine | InstancePre) -> int:
+def address(thing: Engine | InstancePre | Store) -> int:
     """A wasmtime-py object's C pointer, for the prototypes here; the object must outlive its use."""
     return ctypes.cast(thing.ptr(), c_void_p).value
 
