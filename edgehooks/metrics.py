@@ -75,7 +75,7 @@ class Metrics:
             "invocations": Counter("edgehooks_function_invocations", "Function invocations (throttled ones not included)", fh, registry=r),
             "throttles": Counter("edgehooks_function_throttles", "Invocations refused at the function's concurrency limit (503 LambdaLimitExceeded)", fh, registry=r),
             "errors": Counter("edgehooks_function_errors", "Invocations that failed, by X-Cache kind (503 LambdaExecutionError, 502 LambdaValidationError)", fh + ("kind",), registry=r),
-            "duration": Histogram("edgehooks_function_duration_seconds", "Invocation time without the cold start", fh, buckets=FUNCTION_BUCKETS, registry=r),
+            "duration": Histogram("edgehooks_function_duration_seconds", "What an invocation added to the request (event, run, checks), without the cold start", fh, buckets=FUNCTION_BUCKETS, registry=r),
             "init": Histogram("edgehooks_function_init_duration_seconds", "Cold starts: a new execution environment's init time", fh, buckets=INIT_BUCKETS, registry=r),
             "results": Counter("edgehooks_cache_results", "Requests by X-Cache outcome (Hit, Miss, RefreshHit, …) and detail (stale, collapsed)", ("behavior", "result", "detail"), registry=r),
             "refreshes": Counter("edgehooks_cache_background_refreshes", "stale-while-revalidate refreshes no viewer waited for, by outcome", ("behavior", "result"), registry=r),

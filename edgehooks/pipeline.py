@@ -60,7 +60,7 @@ class HookRun(NamedTuple):
 
     hook: str  # the hook point
     function: str
-    ms: float  # at the pipeline, without the cold start: what this hook added to the request
+    ms: float  # what this hook added to the request (its event, run and checks), without the cold start
     init_ms: float | None = None  # the cold start, when this invocation started a new environment
     error: str | None = None  # the FunctionError kind (LambdaExecutionError, LambdaLimitExceeded, …)
 
@@ -290,9 +290,9 @@ class Pipeline:
             request.body = await read_body(request.body)
             limit = BODY_EXPOSURE[event_type]
             body, truncated = request.body[:limit], len(request.body) > limit
+        started = time.perf_counter()
         event = events.request_event(event_type, ctx, request, origin=origin, body=body, body_truncated=truncated)
-        result = await self._invoke(hook, event_type, event, timing)
-        update = validation.check_request_result(event_type, event, result)
+        update = await self._hook(hook, event_type, event, validation.check_request_result, timing, started)
         if isinstance(update, Response):
             return update
         headers, body = update.headers, request.body
@@ -305,28 +305,32 @@ class Pipeline:
     async def _response_hook(
         self, event_type: str, hook: HookBinding, ctx: EventContext, request: Request, response: Response, origin: dict | None, timing: Timing
     ) -> Response:
+        started = time.perf_counter()
         event = events.response_event(event_type, ctx, request, response, origin=origin)
-        result = await self._invoke(hook, event_type, event, timing)
-        update = validation.check_response_result(event_type, event, result)
+        update = await self._hook(hook, event_type, event, validation.check_response_result, timing, started)
         body = response.body if update.body is None else update.body
         if update.body is not None:
             await _discard(response.body)
         return Response(update.status, update.reason, update.headers, body)
 
-    async def _invoke(self, hook: HookBinding, event_type: str, event: dict, timing: Timing):
+    async def _hook(self, hook: HookBinding, event_type: str, event: dict, check: Callable, timing: Timing, started: float):
+        """Invoke the function `hook` picks for `event`, and `check` its answer. The HookRun this
+        leaves in `timing`, on failure too, times all that the hook added to the request since
+        `started`, before the event was built: the event, the run and the checks (up to half of a
+        fast wasm hook's time), without a cold start's init."""
         function = canary.choose(hook, event)  # a version's key ("name:3") when the behavior pins or splits
-        started = time.perf_counter()
         init_ms = None
         try:
             invocation = await self.functions[function].invoke(event, hook=event_type)
-            init_ms = invocation.init_ms
         except FunctionError as e:
             init_ms = e.init_ms
             raise
+        else:
+            init_ms = invocation.init_ms
+            return check(event_type, event, invocation.result)
         finally:
             ms = (time.perf_counter() - started) * 1000 - (init_ms or 0.0)
             timing.hooks.append(HookRun(event_type, function, ms, init_ms))
-        return invocation.result
 
     async def _store(
         self, stores: bool, key: str, behavior: Behavior, request: Request, response: Response, sent: float, since: int, landed: Callable[[], None]

@@ -3,9 +3,9 @@
     viewer-request;dur=0.42;desc="redirects", viewer-request-init;dur=61.20;desc="redirects",
     cache;desc="Miss", origin;dur=12.30, origin-response;dur=0.51;desc="security-headers"
 
-A hook point's `dur` is what its function added to the request without the cold start; a cold
-start is its own `<hook point>-init` entry, so developer tools show it as a separate bar and
-`edgehooks bench` can count cold starts. `desc` names the function, or for `cache` gives the
+A hook point's `dur` is what the hook added to the request (its event, run and checks) without
+the cold start; a cold start is its own `<hook point>-init` entry, so developer tools show it as
+a separate bar and `edgehooks bench` can count cold starts. `desc` names the function, or for `cache` gives the
 X-Cache word with what it does not tell in brackets: "Hit (stale)", "Miss (collapsed)".
 """
 
