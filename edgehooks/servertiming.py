@@ -5,8 +5,9 @@
 
 A hook point's `dur` is what the hook added to the request (its event, run and checks) without
 the cold start; a cold start is its own `<hook point>-init` entry, so developer tools show it as
-a separate bar and `edgehooks bench` can count cold starts. `desc` names the function, or for `cache` gives the
-X-Cache word with what it does not tell in brackets: "Hit (stale)", "Miss (collapsed)".
+a separate bar and `edgehooks bench` can count cold starts. `desc` names the function, or for
+`cache` gives the X-Cache word with what it does not tell in brackets: "Hit (stale)", "Miss
+(collapsed)".
 """
 
 from __future__ import annotations
