@@ -316,8 +316,8 @@ class Pipeline:
     async def _hook(self, hook: HookBinding, event_type: str, event: dict, check: Callable, timing: Timing, started: float):
         """Invoke the function `hook` picks for `event`, and `check` its answer. The HookRun this
         leaves in `timing`, on failure too, times all that the hook added to the request since
-        `started`, before the event was built: the event, the run and the checks (up to half of a
-        fast wasm hook's time), without a cold start's init."""
+        `started`, before the event was built: the event, the run and the checks, without a cold
+        start's init."""
         function = canary.choose(hook, event)  # a version's key ("name:3") when the behavior pins or splits
         init_ms = None
         try:

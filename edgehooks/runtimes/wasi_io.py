@@ -25,13 +25,7 @@ from . import wasm_call
 
 WASI_MODULE = "wasi_snapshot_preview1"
 _EBADF, _EFAULT = 8, 21  # WASI preview 1 errno values
-_MEMORY = b"memory"
-_KIND_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
-_MEMORY_AT = ffi.wasmtime_extern_t.of.offset  # where an extern's `of.memory` lies within it
 _slot = threading.local()
-# The two C calls every stdio call makes, with plain addresses: the bindings' argument checks cost more.
-_caller_export_get = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p)(("wasmtime_caller_export_get", ffi.dll))
-_caller_context = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)(("wasmtime_caller_context", ffi.dll))
 
 
 class Streams:
@@ -114,11 +108,11 @@ def _with_memory(handler):
     def callback(_env, caller, args, _count):
         streams = _slot.streams
         streams.used = True
-        item = streams.export
-        if not _caller_export_get(caller, _MEMORY, len(_MEMORY), ctypes.addressof(item)) or item.kind != _KIND_MEMORY:
+        memory = wasm_call.caller_memory_view(caller, streams.export)
+        if memory is None:
             args[0].i32 = _EBADF
             return 0
-        base, size = wasm_call.raw_memory_view(_caller_context(caller), ctypes.addressof(item) + _MEMORY_AT)
+        base, size = memory
         call = _iovecs(args, base, size)
         if isinstance(call, int):
             args[0].i32 = call

@@ -33,6 +33,8 @@ _call_unchecked = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_siz
 _memory_data = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p)(("wasmtime_memory_data", ffi.dll))
 _memory_data_size = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p)(("wasmtime_memory_data_size", ffi.dll))
 _set_epoch_deadline = ctypes.CFUNCTYPE(None, c_void_p, ctypes.c_uint64)(("wasmtime_context_set_epoch_deadline", ffi.dll))
+_caller_export_get = ctypes.CFUNCTYPE(ctypes.c_bool, c_void_p, ctypes.c_char_p, c_size_t, c_void_p)(("wasmtime_caller_export_get", ffi.dll))
+_caller_context = ctypes.CFUNCTYPE(c_void_p, c_void_p)(("wasmtime_caller_context", ffi.dll))
 _DEADLINE_CALLBACK = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint8))
 _FINALIZER = ctypes.CFUNCTYPE(None, c_void_p)
 _set_deadline_callback = ctypes.CFUNCTYPE(None, c_void_p, _DEADLINE_CALLBACK, c_void_p, _FINALIZER)(("wasmtime_store_epoch_deadline_callback", ffi.dll))
@@ -117,6 +119,20 @@ def memory_view(context: int, memory: Memory) -> tuple[int, int]:
 def raw_memory_view(context: int, memory_address: int) -> tuple[int, int]:
     """`memory_view` for a C-level `wasmtime_memory_t` at `memory_address`."""
     return _memory_data(context, memory_address) or 0, _memory_data_size(context, memory_address)
+
+
+_MEMORY = b"memory"
+_KIND_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
+_MEMORY_AT = ffi.wasmtime_extern_t.of.offset  # where an extern's `of.memory` lies within it
+
+
+def caller_memory_view(caller: int, item: ffi.wasmtime_extern_t) -> tuple[int, int] | None:
+    """`memory_view` of the memory exported by the module calling a raw host function (`caller`,
+    as the unchecked callback gets it), found through `item`, kept by the caller to save making
+    one per call; None when it exports none."""
+    if not _caller_export_get(caller, _MEMORY, len(_MEMORY), ctypes.addressof(item)) or item.kind != _KIND_MEMORY:
+        return None
+    return raw_memory_view(_caller_context(caller), ctypes.addressof(item) + _MEMORY_AT)
 
 
 # --- the watchdog ---------------------------------------------------------------------------------
